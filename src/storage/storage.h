@@ -87,7 +87,8 @@ class Series {
  public:
   virtual ~Series() = default;
   virtual const Labels& labels() const = 0;
-  // A fresh iterator over the series' samples within the querier's [mint, maxt].
+  // A fresh iterator over the series' samples within the querier's [mint, maxt]. It holds what it needs:
+  // it stays valid after the series set moves on, for as long as the Querier lives.
   virtual std::unique_ptr<SampleIterator> Iterator() const = 0;
 };
 

@@ -1,0 +1,125 @@
+// An additive regression model in the spirit of Prophet (Taylor & Letham 2018), fitted as a penalised least
+// squares problem rather than by Stan:
+//   y(t) = a + k*t + sum_j d_j * max(0, t - c_j) + sum_p Fourier_p(t) + e * event(t) + noise
+// with t scaled to [0, 1] over the history, 25 candidate changepoints c_j spread over the first 80% of it,
+// an L1 penalty on the slope changes d_j (automatic changepoint selection, solved by iteratively reweighted
+// ridge) and an L2 penalty on the Fourier and event coefficients. The forecast continues the last slope.
+// Intervals: the residual variance plus the variance of future trend changes, which arrive at the rate seen
+// in the history with the mean size of the fitted ones (Prophet's trend-uncertainty idea, analytically).
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include "absl/strings/str_cat.h"
+#include "analytics/forecast/model.h"
+
+namespace foresight::analytics::forecast_internal {
+namespace {
+
+constexpr size_t kChangepoints = 25;
+constexpr double kChangepointRange = 0.8;
+constexpr double kL1 = 0.5;       // penalty on slope changes (data scaled to unit max)
+constexpr double kL2 = 0.01;      // penalty on seasonal and event coefficients
+constexpr int kReweightings = 8;  // IRLS passes for the L1 penalty
+
+size_t FourierOrder(size_t period) { return std::min<size_t>(10, period / 2); }
+
+bool InEvent(std::span<const EventWindow> events, size_t i) {
+  for (const auto& e : events) {
+    if (i >= e.begin && i < e.end) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+absl::StatusOr<ModelOutput> ProphetModel(const ModelInput& in) {
+  const size_t n = in.y.size();
+  if (n < 10) return absl::InvalidArgumentError("prophet: needs at least 10 points");
+  double scale = 0;
+  for (double v : in.y) scale = std::max(scale, std::fabs(v));
+  if (!(scale > 0)) scale = 1;
+  const double span = static_cast<double>(n - 1);
+  const size_t ncp = std::min(kChangepoints, n / 5);
+  std::vector<double> cps;
+  for (size_t j = 0; j < ncp; ++j) {
+    cps.push_back(kChangepointRange * static_cast<double>(j + 1) / static_cast<double>(ncp + 1));
+  }
+  bool has_event = false;
+  for (size_t i = 0; i < n && !has_event; ++i) has_event = InEvent(in.events, i);
+  size_t cols = 2 + ncp + (has_event ? 1 : 0);
+  for (size_t p : in.periods) cols += 2 * FourierOrder(p);
+  // Row builder shared by fit and forecast (index i may lie beyond the history).
+  auto row = [&](size_t i, auto&& x) {
+    const double t = static_cast<double>(i) / span;
+    size_t c = 0;
+    x(c++) = 1;
+    x(c++) = t;
+    for (double cp : cps) x(c++) = std::max(0.0, t - cp);
+    for (size_t p : in.periods) {
+      for (size_t k = 1; k <= FourierOrder(p); ++k) {
+        const double a = 2 * std::numbers::pi * static_cast<double>(k) * static_cast<double>(i % p) /
+                         static_cast<double>(p);
+        x(c++) = std::sin(a);
+        x(c++) = std::cos(a);
+      }
+    }
+    if (has_event) x(c++) = InEvent(in.events, i) ? 1 : 0;
+  };
+  Eigen::MatrixXd X(n, cols);
+  Eigen::VectorXd y(n);
+  for (size_t i = 0; i < n; ++i) {
+    row(i, X.row(static_cast<Eigen::Index>(i)));
+    y(static_cast<Eigen::Index>(i)) = in.y[i] / scale;
+  }
+  const Eigen::MatrixXd xtx = X.transpose() * X;
+  const Eigen::VectorXd xty = X.transpose() * y;
+  Eigen::VectorXd beta = Eigen::VectorXd::Zero(static_cast<Eigen::Index>(cols));
+  const Eigen::Index first_cp = 2, first_season = static_cast<Eigen::Index>(2 + ncp);
+  for (int it = 0; it < kReweightings; ++it) {
+    Eigen::MatrixXd a = xtx;
+    for (Eigen::Index j = first_season; j < static_cast<Eigen::Index>(cols); ++j) a(j, j) += kL2;
+    for (Eigen::Index j = first_cp; j < first_season; ++j) {
+      // |d| ~ d^2 / |d_prev|: the L1 penalty as a reweighted ridge.
+      a(j, j) += kL1 / std::max(std::fabs(beta(j)), 1e-4) / 2;
+    }
+    a.diagonal().array() += 1e-9;
+    beta = a.ldlt().solve(xty);
+    if (!beta.allFinite()) return absl::InternalError("prophet: the fit is singular");
+  }
+  const Eigen::VectorXd resid = y - X * beta;
+  const double dof = std::max(1.0, static_cast<double>(n) - static_cast<double>(cols));
+  const double sigma = std::sqrt(resid.squaredNorm() / dof) * scale;
+  // Future trend changes: rate per unit of scaled time and mean absolute size of the fitted ones.
+  double mean_abs = 0;
+  for (Eigen::Index j = first_cp; j < first_season; ++j) mean_abs += std::fabs(beta(j));
+  mean_abs = ncp ? mean_abs / static_cast<double>(ncp) : 0;
+  const double rate = ncp / kChangepointRange;
+  ModelOutput out;
+  out.name = "prophet";
+  out.mean.resize(in.horizon);
+  std::vector<double> sd(in.horizon);
+  Eigen::RowVectorXd x(cols);
+  for (size_t h = 0; h < in.horizon; ++h) {
+    row(n + h, x);
+    out.mean[h] = x.dot(beta) * scale;
+    const double dt = static_cast<double>(h + 1) / span;
+    const double trend_var = rate * 2 * mean_abs * mean_abs * dt * dt * dt / 3 * scale * scale;
+    sd[h] = std::sqrt(sigma * sigma + trend_var);
+  }
+  out.bands = NormalBands(out.mean, sd, in.levels);
+  double final_slope = beta(1);
+  size_t active = 0;
+  for (Eigen::Index j = first_cp; j < first_season; ++j) {
+    final_slope += beta(j);
+    active += std::fabs(beta(j)) > 1e-3 ? 1 : 0;
+  }
+  out.params = {{"slope_per_step", final_slope * scale / span},
+                {"changepoints", static_cast<double>(active)},
+                {"sigma", sigma}};
+  if (has_event) out.params.emplace_back("event_effect", beta(static_cast<Eigen::Index>(cols) - 1) * scale);
+  return out;
+}
+
+}  // namespace foresight::analytics::forecast_internal

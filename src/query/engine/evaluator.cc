@@ -1,0 +1,317 @@
+#include "query/engine/evaluator.h"
+
+#include <cmath>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+
+namespace foresight::query::internal {
+
+using promql::AtMode;
+using promql::ExprKind;
+
+namespace {
+
+const Expr& Unparen(const Expr& e) {
+  const Expr* p = &e;
+  while (p->kind == ExprKind::kParen) p = p->inner.get();
+  return *p;
+}
+
+}  // namespace
+
+std::span<const storage::Sample> WindowCursor::Window(int64_t lo, int64_t hi) {
+  const auto& s = *s_;
+  if (hi_ < lo_) hi_ = lo_;
+  while (lo_ < s.size() && s[lo_].t < lo) ++lo_;
+  if (hi_ < lo_) hi_ = lo_;
+  while (hi_ < s.size() && s[hi_].t <= hi) ++hi_;
+  return std::span<const storage::Sample>(s.data() + lo_, hi_ - lo_);
+}
+
+absl::Status ExecError(std::string msg) { return QueryError(ErrorType::kExecution, std::move(msg)); }
+
+LabelsPtr DropMetricName(const LabelsPtr& l) {
+  if (!l->Has(kMetricNameLabel)) return l;
+  return std::make_shared<const Labels>(LabelsBuilder(*l).Del(kMetricNameLabel).Build());
+}
+
+std::string LabelsString(const Labels& l) {
+  std::string out = "{";
+  bool first = true;
+  for (const auto& x : l) {
+    if (!first) out += ", ";
+    first = false;
+    out += x.name + "=" + promql::QuoteString(x.value);
+  }
+  return out + "}";
+}
+
+absl::Status CheckDuplicateLabels(const StepVector& v) {
+  if (v.size() < 2) return absl::OkStatus();
+  absl::flat_hash_map<uint64_t, const Labels*> seen;
+  seen.reserve(v.size());
+  for (const auto& s : v) {
+    auto [it, inserted] = seen.emplace(s.metric->Hash(), s.metric.get());
+    if (!inserted && *it->second == *s.metric) {
+      return ExecError("vector cannot contain metrics with the same labelset");
+    }
+  }
+  return absl::OkStatus();
+}
+
+Evaluator::Evaluator(QueryContext* ctx, int64_t start, int64_t end, int64_t interval)
+    : ctx_(ctx), start_(start), end_(end), interval_(interval > 0 ? interval : 1) {
+  steps_ = end_ < start_ ? 0 : static_cast<size_t>((end_ - start_) / interval_) + 1;
+}
+
+absl::Status Evaluator::CheckAlive() {
+  if (ctx_->cancel && ctx_->cancel->load(std::memory_order_relaxed)) {
+    return QueryError(ErrorType::kCanceled, "query was canceled in expression evaluation");
+  }
+  if (std::chrono::steady_clock::now() > ctx_->deadline) {
+    return QueryError(ErrorType::kTimeout, "query timed out in expression evaluation");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Evaluator::AddSamples(int64_t n) {
+  ctx_->samples += n;
+  if (ctx_->samples > ctx_->max_samples) {
+    return ExecError("query processing would load too many samples into memory in query execution");
+  }
+  return absl::OkStatus();
+}
+
+int64_t Evaluator::AtTime(AtMode at, int64_t at_ms, int64_t ts) const {
+  switch (at) {
+    case AtMode::kTimestamp: return at_ms;
+    case AtMode::kStart: return ctx_->query_start;
+    case AtMode::kEnd: return ctx_->query_end;
+    case AtMode::kNone: break;
+  }
+  return ts;
+}
+
+absl::StatusOr<std::vector<LoadedSeries>> Evaluator::Select(const Expr& vs, int64_t mint, int64_t maxt,
+                                                            int64_t range, std::string_view func) {
+  if (auto st = CheckAlive(); !st.ok()) return st;
+  storage::SelectHints hints;
+  hints.start = mint;
+  hints.end = maxt;
+  hints.step = steps_ > 1 ? interval_ : 0;
+  hints.range = range;
+  hints.func = std::string(func);
+  auto set = ctx_->querier->Select(std::span<const Matcher>(vs.matchers), &hints);
+  std::vector<LoadedSeries> out;
+  int64_t loaded = 0;
+  while (set->Next()) {
+    const storage::Series& s = set->At();
+    LoadedSeries ls;
+    ls.metric = std::make_shared<const Labels>(s.labels());
+    auto it = s.Iterator();
+    if (it->Seek(mint)) {
+      do {
+        storage::Sample smp = it->At();
+        if (smp.t > maxt) break;
+        ls.samples.push_back(smp);
+      } while (it->Next());
+    }
+    if (auto st = it->Err(); !st.ok()) return st;
+    loaded += static_cast<int64_t>(ls.samples.size());
+    if (auto st = AddSamples(static_cast<int64_t>(ls.samples.size())); !st.ok()) return st;
+    out.push_back(std::move(ls));
+  }
+  if (auto st = set->Err(); !st.ok()) return st;
+  for (auto& w : set->Warnings()) ctx_->warnings.push_back(w);
+  ctx_->samples -= loaded;  // raw samples are released once turned into step values or windows
+  return out;
+}
+
+absl::StatusOr<Value> Evaluator::EvalVectorSelector(const Expr& e, bool sample_timestamps) {
+  int64_t lb = ctx_->lookback;
+  int64_t first = AtTime(e.at, e.at_ms, start_) - e.offset_ms;
+  int64_t last = AtTime(e.at, e.at_ms, end_) - e.offset_ms;
+  auto series = Select(e, first - lb, last, 0, "");
+  if (!series.ok()) return series.status();
+  Value out;
+  out.type = ValueType::kVector;
+  out.vec.resize(steps_);
+  int64_t points = 0;
+  for (const auto& s : *series) {
+    size_t idx = 0;
+    const auto& smp = s.samples;
+    for (size_t i = 0; i < steps_; ++i) {
+      int64_t ts = StepTime(i);
+      int64_t ref = AtTime(e.at, e.at_ms, ts) - e.offset_ms;
+      while (idx < smp.size() && smp[idx].t <= ref) ++idx;
+      if (idx == 0) continue;
+      const auto& p = smp[idx - 1];
+      if (p.t < ref - lb || storage::IsStaleNaN(p.v)) continue;
+      out.vec[i].push_back(StepSample{s.metric, p.v, sample_timestamps ? p.t : ts});
+      ++points;
+    }
+  }
+  if (auto st = AddSamples(points); !st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<RangeInput> Evaluator::LoadRange(const Expr& arg) {
+  const Expr& e = Unparen(arg);
+  if (e.kind == ExprKind::kSubquery) return EvalSubqueryRange(e);
+  if (e.kind != ExprKind::kMatrixSelector) return ExecError("expected a range vector");
+  const Expr& vs = *e.inner;
+  int64_t first = AtTime(vs.at, vs.at_ms, start_) - vs.offset_ms;
+  int64_t last = AtTime(vs.at, vs.at_ms, end_) - vs.offset_ms;
+  auto series = Select(vs, first - e.range_ms, last, e.range_ms, "");
+  if (!series.ok()) return series.status();
+  RangeInput in;
+  in.range = e.range_ms;
+  in.offset = vs.offset_ms;
+  in.at = vs.at;
+  in.at_ms = vs.at_ms;
+  in.series = std::move(*series);
+  for (auto& s : in.series) {
+    std::erase_if(s.samples, [](const storage::Sample& x) { return storage::IsStaleNaN(x.v); });
+  }
+  return in;
+}
+
+absl::StatusOr<RangeInput> Evaluator::EvalSubqueryRange(const Expr& e) {
+  int64_t step = e.step_ms > 0 ? e.step_ms : ctx_->default_step;
+  int64_t first = AtTime(e.at, e.at_ms, start_) - e.offset_ms - e.range_ms;
+  int64_t inner_start = step * (first / step);
+  if (inner_start < first) inner_start += step;
+  int64_t inner_end = AtTime(e.at, e.at_ms, end_) - e.offset_ms;
+  RangeInput in;
+  in.range = e.range_ms;
+  in.offset = e.offset_ms;
+  in.at = e.at;
+  in.at_ms = e.at_ms;
+  if (inner_start > inner_end) return in;
+  Evaluator child(ctx_, inner_start, inner_end, step);
+  auto v = child.Eval(*e.inner);
+  if (!v.ok()) return v.status();
+  absl::flat_hash_map<uint64_t, size_t> index;
+  for (size_t i = 0; i < v->vec.size(); ++i) {
+    for (auto& s : v->vec[i]) {
+      uint64_t h = s.metric->Hash();
+      auto [it, inserted] = index.emplace(h, in.series.size());
+      if (inserted) in.series.push_back(LoadedSeries{s.metric, {}});
+      in.series[it->second].samples.push_back(storage::Sample{child.StepTime(i), s.v});
+    }
+  }
+  return in;
+}
+
+absl::StatusOr<Matrix> Evaluator::EvalRangeAtStart(const Expr& e) {
+  auto in = LoadRange(e);
+  if (!in.ok()) return in.status();
+  int64_t ref = AtTime(in->at, in->at_ms, start_) - in->offset;
+  Matrix out;
+  for (const auto& s : in->series) {
+    Series ser;
+    ser.metric = *s.metric;
+    for (const auto& p : s.samples) {
+      if (p.t >= ref - in->range && p.t <= ref) ser.points.push_back(Point{p.t, p.v});
+    }
+    if (!ser.points.empty()) out.push_back(std::move(ser));
+  }
+  return out;
+}
+
+absl::StatusOr<Value> Evaluator::EvalUnary(const Expr& e) {
+  auto v = Eval(*e.inner);
+  if (!v.ok() || e.op != promql::BinOp::kSub) return v;
+  if (v->type == ValueType::kScalar) {
+    for (auto& x : v->scalar) x = -x;
+    return v;
+  }
+  absl::flat_hash_map<const Labels*, LabelsPtr> dropped;
+  for (auto& step : v->vec) {
+    for (auto& s : step) {
+      auto it = dropped.find(s.metric.get());
+      if (it == dropped.end()) it = dropped.emplace(s.metric.get(), DropMetricName(s.metric)).first;
+      s.metric = it->second;
+      s.v = -s.v;
+    }
+    if (auto st = CheckDuplicateLabels(step); !st.ok()) return st;
+  }
+  return v;
+}
+
+absl::StatusOr<Value> Evaluator::EvalBinary(const Expr& e) {
+  auto lhs = Eval(*e.lhs);
+  if (!lhs.ok()) return lhs.status();
+  auto rhs = Eval(*e.rhs);
+  if (!rhs.ok()) return rhs.status();
+  return EvalBinaryOp(*this, e, std::move(*lhs), std::move(*rhs));
+}
+
+absl::StatusOr<Value> Evaluator::EvalAggregate(const Expr& e) {
+  Value param;
+  if (e.param) {
+    auto p = Eval(*e.param);
+    if (!p.ok()) return p.status();
+    param = std::move(*p);
+  }
+  auto in = Eval(*e.inner);
+  if (!in.ok()) return in.status();
+  return EvalAggregation(*this, e, std::move(param), std::move(*in));
+}
+
+absl::StatusOr<Value> Evaluator::EvalCall(const Expr& e) {
+  const auto& f = *e.func;
+  std::vector<Value> args(e.args.size());
+  RangeInput range;
+  int range_arg = -1;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    size_t k = std::min(i, f.arg_types.size() - 1);
+    if (f.arg_types[k] == ValueType::kMatrix) {
+      auto r = LoadRange(*e.args[i]);
+      if (!r.ok()) return r.status();
+      range = std::move(*r);
+      range_arg = static_cast<int>(i);
+      continue;
+    }
+    const Expr& a = Unparen(*e.args[i]);
+    absl::StatusOr<Value> v;
+    if (f.name == "timestamp" && a.kind == ExprKind::kVectorSelector) {
+      v = EvalVectorSelector(a, true);
+    } else {
+      v = Eval(*e.args[i]);
+    }
+    if (!v.ok()) return v.status();
+    args[i] = std::move(*v);
+  }
+  return EvalFunction(*this, e, std::move(args), range_arg >= 0 ? &range : nullptr, range_arg);
+}
+
+absl::StatusOr<Value> Evaluator::Eval(const Expr& e) {
+  if (auto st = CheckAlive(); !st.ok()) return st;
+  switch (e.kind) {
+    case ExprKind::kNumber: {
+      Value v;
+      v.type = ValueType::kScalar;
+      v.scalar.assign(steps_, e.number);
+      return v;
+    }
+    case ExprKind::kString: {
+      Value v;
+      v.type = ValueType::kString;
+      v.str = e.str;
+      return v;
+    }
+    case ExprKind::kParen: return Eval(*e.inner);
+    case ExprKind::kVectorSelector: return EvalVectorSelector(e, false);
+    case ExprKind::kUnary: return EvalUnary(e);
+    case ExprKind::kBinary: return EvalBinary(e);
+    case ExprKind::kAggregate: return EvalAggregate(e);
+    case ExprKind::kCall: return EvalCall(e);
+    case ExprKind::kMatrixSelector:
+    case ExprKind::kSubquery: break;
+  }
+  return ExecError(absl::StrCat("unexpected range vector in expression \"", e.String(), "\""));
+}
+
+}  // namespace foresight::query::internal

@@ -1,0 +1,181 @@
+#include "storage/head/head_querier.h"
+
+#include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+
+#include "storage/querier/merge.h"
+
+namespace foresight::storage::head {
+namespace {
+
+class ChunkListIterator final : public SampleIterator {
+ public:
+  ChunkListIterator(std::vector<ChunkRef> chunks, int64_t mint, int64_t maxt)
+      : chunks_(std::move(chunks)), mint_(mint), maxt_(maxt) {}
+
+  bool Next() override {
+    while (true) {
+      if (cur_ && cur_->Next()) {
+        Sample s = cur_->At();
+        if (s.t < mint_) continue;
+        if (s.t > maxt_) return Finish();
+        positioned_ = true;
+        return true;
+      }
+      if (cur_ && !cur_->Err().ok()) return Finish();
+      if (!OpenNext()) return false;
+    }
+  }
+
+  bool Seek(int64_t t) override {
+    if (done_) return false;
+    t = std::max(t, mint_);
+    if (cur_ && positioned_ && cur_->At().t >= t) return true;
+    // Whole chunks that end before t are skipped without decoding them.
+    if (cur_ && chunks_[next_ - 1].maxt < t) cur_.reset();
+    if (!cur_) {
+      while (next_ < chunks_.size() && chunks_[next_].maxt < t) ++next_;
+    }
+    while (true) {
+      if (cur_ && cur_->Seek(t)) {
+        positioned_ = true;
+        if (cur_->At().t > maxt_) return Finish();
+        return true;
+      }
+      if (cur_ && !cur_->Err().ok()) return Finish();
+      if (!OpenNext()) return false;
+    }
+  }
+
+  Sample At() const override { return cur_->At(); }
+
+  absl::Status Err() const override { return err_; }
+
+ private:
+  bool OpenNext() {
+    if (cur_ && !cur_->Err().ok()) err_ = cur_->Err();
+    if (next_ >= chunks_.size() || !err_.ok()) return Finish();
+    const ChunkRef& c = chunks_[next_++];
+    cur_ = encoding::NewChunkIterator(c.encoding, *c.bytes);
+    positioned_ = false;
+    return true;
+  }
+
+  bool Finish() {
+    if (cur_ && !cur_->Err().ok() && err_.ok()) err_ = cur_->Err();
+    done_ = true;
+    cur_.reset();
+    next_ = chunks_.size();
+    return false;
+  }
+
+  std::vector<ChunkRef> chunks_;
+  int64_t mint_;
+  int64_t maxt_;
+  size_t next_ = 0;
+  std::unique_ptr<SampleIterator> cur_;
+  bool positioned_ = false;
+  bool done_ = false;
+  absl::Status err_;
+};
+
+class HeadSeries final : public Series {
+ public:
+  HeadSeries(Labels labels, std::vector<ChunkRef> chunks, int64_t mint, int64_t maxt)
+      : labels_(std::move(labels)), chunks_(std::move(chunks)), mint_(mint), maxt_(maxt) {}
+  const Labels& labels() const override { return labels_; }
+  std::unique_ptr<SampleIterator> Iterator() const override {
+    return std::make_unique<ChunkListIterator>(chunks_, mint_, maxt_);
+  }
+
+ private:
+  Labels labels_;
+  std::vector<ChunkRef> chunks_;
+  int64_t mint_;
+  int64_t maxt_;
+};
+
+class HeadQuerier final : public Querier {
+ public:
+  HeadQuerier(const Head* head, int64_t mint, int64_t maxt)
+      : head_(head), epoch_(head->AcquireEpoch()), mint_(std::max(mint, head->min_read_time())), maxt_(maxt) {}
+
+  std::unique_ptr<SeriesSet> Select(std::span<const Matcher> matchers, const SelectHints* hints) override {
+    std::vector<std::unique_ptr<Series>> out;
+    if (mint_ > maxt_) return std::make_unique<VectorSeriesSet>(std::move(out));
+    index::Postings ids = index::PostingsForMatchers(*head_, matchers);
+    struct Entry {
+      Labels labels;
+      MemSeries* series;
+    };
+    std::vector<Entry> entries;
+    entries.reserve(ids.cardinality());
+    for (uint32_t id : ids) {
+      if (MemSeries* s = head_->ById(id)) entries.push_back(Entry{head_->LabelsOf(*s), s});
+    }
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.labels < b.labels; });
+    bool labels_only = hints != nullptr && hints->func == "series";
+    out.reserve(entries.size());
+    {
+      // Exclusive against commits being applied: every series is snapshotted at the same commit boundary.
+      std::unique_lock lock(head_->isolation_mu());
+      for (auto& e : entries) {
+        std::vector<ChunkRef> chunks;
+        {
+          std::lock_guard slock(e.series->mu());
+          if (!labels_only) e.series->ChunksLocked(mint_, maxt_, &chunks);
+        }
+        if (chunks.empty() && !labels_only) continue;
+        out.push_back(std::make_unique<HeadSeries>(std::move(e.labels), std::move(chunks), mint_, maxt_));
+      }
+    }
+    return std::make_unique<VectorSeriesSet>(std::move(out));
+  }
+
+  absl::StatusOr<std::vector<std::string>> LabelValues(std::string_view name,
+                                                       std::span<const Matcher> matchers) override {
+    if (matchers.empty()) return head_->LabelValues(name);
+    std::vector<std::string> out;
+    for (uint32_t id : index::PostingsForMatchers(*head_, matchers)) {
+      if (MemSeries* s = head_->ById(id)) {
+        std::string_view v = head_->LabelsOf(*s).Get(name);
+        if (!v.empty()) out.emplace_back(v);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+  absl::StatusOr<std::vector<std::string>> LabelNames(std::span<const Matcher> matchers) override {
+    if (matchers.empty()) return head_->LabelNames();
+    std::vector<std::string> out;
+    for (uint32_t id : index::PostingsForMatchers(*head_, matchers)) {
+      if (MemSeries* s = head_->ById(id)) {
+        for (const auto& l : head_->LabelsOf(*s)) out.push_back(l.name);
+      }
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
+ private:
+  const Head* head_;
+  std::shared_ptr<Epoch> epoch_;
+  int64_t mint_;
+  int64_t maxt_;
+};
+
+}  // namespace
+
+std::unique_ptr<Querier> NewHeadQuerier(const Head* head, int64_t mint, int64_t maxt) {
+  return std::make_unique<HeadQuerier>(head, mint, maxt);
+}
+
+std::unique_ptr<SampleIterator> NewChunkListIterator(std::vector<ChunkRef> chunks, int64_t mint, int64_t maxt) {
+  return std::make_unique<ChunkListIterator>(std::move(chunks), mint, maxt);
+}
+
+}  // namespace foresight::storage::head

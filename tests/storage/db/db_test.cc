@@ -1,0 +1,349 @@
+#include "storage/db.h"
+
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <map>
+
+#include "storage/fs/faulty_fs.h"
+
+namespace foresight::storage {
+namespace {
+
+namespace stdfs = std::filesystem;
+constexpr int64_t kHour = 3600 * 1000;
+
+class DBTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "/db_test_" + std::to_string(getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    stdfs::remove_all(dir_);
+  }
+  void TearDown() override { stdfs::remove_all(dir_); }
+
+  std::unique_ptr<DB> Open(DBOptions opts = {}) {
+    opts.dir = dir_;
+    opts.background_maintenance = false;
+    auto db = DB::Open(opts);
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+
+  // All samples of the series matching name, keyed by their labels' string form.
+  static std::map<std::string, std::vector<Sample>> ReadAll(DB& db, const std::string& name,
+                                                            int64_t mint = kMinTime, int64_t maxt = kMaxTime) {
+    std::map<std::string, std::vector<Sample>> out;
+    auto q = db.NewQuerier(mint, maxt);
+    EXPECT_TRUE(q.ok());
+    std::vector<Matcher> ms{*Matcher::Make(MatchType::kEqual, "__name__", name)};
+    auto set = (*q)->Select(ms);
+    while (set->Next()) {
+      auto& v = out[set->At().labels().ToString()];
+      auto it = set->At().Iterator();
+      while (it->Next()) v.push_back(it->At());
+      EXPECT_TRUE(it->Err().ok()) << it->Err();
+    }
+    EXPECT_TRUE(set->Err().ok());
+    return out;
+  }
+
+  static void AppendSeries(DB& db, const std::string& name, int series, int64_t from, int64_t to, int64_t step) {
+    auto app = db.NewAppender();
+    std::vector<SeriesRef> refs(series, 0);
+    for (int64_t t = from; t < to; t += step) {
+      for (int s = 0; s < series; ++s) {
+        auto r = app->Append(refs[s], Labels{{"__name__", name}, {"i", std::to_string(s)}}, t, Value(s, t));
+        ASSERT_TRUE(r.ok()) << r.status();
+        refs[s] = *r;
+      }
+      if ((t / step) % 50 == 0) {
+        ASSERT_TRUE(app->Commit().ok());
+      }
+    }
+    ASSERT_TRUE(app->Commit().ok());
+  }
+
+  static double Value(int s, int64_t t) { return s * 1.5 + static_cast<double>(t) / 1000.0; }
+
+  static void ExpectSeries(const std::map<std::string, std::vector<Sample>>& got, const std::string& name, int series,
+                           int64_t from, int64_t to, int64_t step) {
+    ASSERT_EQ(got.size(), static_cast<size_t>(series));
+    for (int s = 0; s < series; ++s) {
+      auto it = got.find(Labels{{"__name__", name}, {"i", std::to_string(s)}}.ToString());
+      ASSERT_NE(it, got.end()) << s;
+      const auto& v = it->second;
+      ASSERT_EQ(v.size(), static_cast<size_t>((to - from + step - 1) / step)) << s;
+      for (size_t k = 0; k < v.size(); ++k) {
+        int64_t t = from + static_cast<int64_t>(k) * step;
+        ASSERT_EQ(v[k].t, t);
+        ASSERT_EQ(v[k].v, Value(s, t));
+      }
+    }
+  }
+
+  std::string dir_;
+};
+
+TEST_F(DBTest, CommittedSamplesSurviveRestartBitForBit) {
+  {
+    auto db = Open();
+    AppendSeries(*db, "m", 20, 0, 600'000, 15'000);
+    auto app = db->NewAppender();
+    Labels l{{"__name__", "special"}};
+    double specials[] = {StaleNaN(), std::nan(""), INFINITY, -INFINITY, -0.0, 1e-310};
+    for (int i = 0; i < 6; ++i) ASSERT_TRUE(app->Append(0, l, i * 1000, specials[i]).ok());
+    ASSERT_TRUE(app->Commit().ok());
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto db = Open();
+  ExpectSeries(ReadAll(*db, "m"), "m", 20, 0, 600'000, 15'000);
+  auto special = ReadAll(*db, "special");
+  ASSERT_EQ(special.size(), 1u);
+  const auto& v = special.begin()->second;
+  ASSERT_EQ(v.size(), 6u);
+  EXPECT_TRUE(IsStaleNaN(v[0].v));
+  EXPECT_TRUE(std::isnan(v[1].v) && !IsStaleNaN(v[1].v));
+  EXPECT_EQ(v[2].v, INFINITY);
+  EXPECT_EQ(v[3].v, -INFINITY);
+  EXPECT_TRUE(std::signbit(v[4].v));
+  EXPECT_EQ(v[5].v, 1e-310);
+  EXPECT_EQ(db->Stats().head_series, 21u);
+}
+
+TEST_F(DBTest, OutOfOrderAndDuplicateSamplesAreRefusedByName) {
+  auto db = Open();
+  auto app = db->NewAppender();
+  Labels l{{"__name__", "m"}};
+  ASSERT_TRUE(app->Append(0, l, 1000, 1).ok());
+  ASSERT_TRUE(app->Commit().ok());
+  auto ooo = app->Append(0, l, 500, 1);
+  ASSERT_FALSE(ooo.ok());
+  EXPECT_EQ(RejectReasonOf(ooo.status()), RejectReason::kOutOfOrder);
+  EXPECT_NE(ooo.status().message().find("out of order"), std::string::npos);
+  auto dup = app->Append(0, l, 1000, 2);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(RejectReasonOf(dup.status()), RejectReason::kDuplicate);
+  EXPECT_TRUE(app->Append(0, l, 1000, 1).ok());  // the same sample again is accepted silently
+  auto bad = app->Append(0, Labels{{"__name__", "m"}, {"0bad", "x"}}, 2000, 1);
+  EXPECT_EQ(RejectReasonOf(bad.status()), RejectReason::kInvalidLabels);
+  // Within one batch too.
+  ASSERT_TRUE(app->Append(0, l, 3000, 1).ok());
+  EXPECT_EQ(RejectReasonOf(app->Append(0, l, 2000, 1).status()), RejectReason::kOutOfOrder);
+  ASSERT_TRUE(app->Commit().ok());
+  DBStats s = db->Stats();
+  EXPECT_EQ(s.samples_rejected_out_of_order, 2u);
+  EXPECT_EQ(s.samples_rejected_duplicate, 1u);
+  EXPECT_EQ(s.samples_rejected_invalid_labels, 1u);
+  EXPECT_EQ(ReadAll(*db, "m").begin()->second.size(), 2u);
+}
+
+TEST_F(DBTest, RollbackDiscardsTheBatchAndFreesItsTimestamps) {
+  auto db = Open();
+  auto app = db->NewAppender();
+  Labels l{{"__name__", "m"}};
+  ASSERT_TRUE(app->Append(0, l, 5000, 1).ok());
+  app->Rollback();
+  ASSERT_TRUE(app->Append(0, l, 4000, 2).ok());  // earlier than the rolled-back one: fine
+  ASSERT_TRUE(app->Commit().ok());
+  auto got = ReadAll(*db, "m");
+  ASSERT_EQ(got.begin()->second.size(), 1u);
+  EXPECT_EQ(got.begin()->second[0].t, 4000);
+}
+
+TEST_F(DBTest, HeadIsCutIntoBlocksAndQueriesMergeBlocksAndHead) {
+  {
+    auto db = Open();
+    AppendSeries(*db, "m", 10, 0, 7 * kHour, 60'000);
+    ASSERT_TRUE(db->RunMaintenance().ok());
+    DBStats s = db->Stats();
+    EXPECT_GE(s.blocks, 1u);
+    EXPECT_GT(s.block_bytes, 0u);
+    ExpectSeries(ReadAll(*db, "m"), "m", 10, 0, 7 * kHour, 60'000);
+    // A window straddling the block boundary.
+    auto part = ReadAll(*db, "m", 2 * kHour - 120'000, 2 * kHour + 120'000);
+    EXPECT_EQ(part.begin()->second.size(), 5u);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto db = Open();
+  ExpectSeries(ReadAll(*db, "m"), "m", 10, 0, 7 * kHour, 60'000);
+  // Samples older than the head are refused once blocks cover their range.
+  auto app = db->NewAppender();
+  auto old = app->Append(0, Labels{{"__name__", "m"}, {"i", "0"}}, 30'000, 1);
+  EXPECT_EQ(RejectReasonOf(old.status()), RejectReason::kTooOld);
+}
+
+TEST_F(DBTest, CompactionJoinsAdjacentBlocks) {
+  DBOptions opts;
+  opts.retention_ms = 0;
+  opts.max_block_duration_ms = 6 * kHour;
+  auto db = Open(opts);
+  AppendSeries(*db, "m", 5, 0, 13 * kHour, 300'000);
+  ASSERT_TRUE(db->FlushHead().ok());
+  EXPECT_EQ(db->Stats().blocks, 7u);  // 2 h each, the last one partial
+  ASSERT_TRUE(db->RunMaintenance().ok());
+  DBStats s = db->Stats();
+  EXPECT_EQ(s.compactions, 2u);  // [0,6h) and [6h,12h); [12h,13h) stays
+  EXPECT_EQ(s.blocks, 3u);
+  ExpectSeries(ReadAll(*db, "m"), "m", 5, 0, 13 * kHour, 300'000);
+}
+
+TEST_F(DBTest, RetentionByTimeDeletesExactlyTheOldBlocks) {
+  DBOptions opts;
+  opts.retention_ms = 5 * kHour;
+  opts.max_block_duration_ms = 2 * kHour;  // no compaction: blocks stay 2 h
+  auto db = Open(opts);
+  AppendSeries(*db, "m", 3, 0, 10 * kHour, 600'000);
+  ASSERT_TRUE(db->FlushHead().ok());
+  ASSERT_EQ(db->Stats().blocks, 5u);
+  ASSERT_TRUE(db->RunMaintenance().ok());
+  // Newest sample at 10h - 10m: blocks ending at or before ~4h50m go: [0,2h) and [2h,4h).
+  EXPECT_EQ(db->Stats().blocks, 3u);
+  EXPECT_EQ(db->Stats().retention_deleted_blocks, 2u);
+  auto got = ReadAll(*db, "m");
+  EXPECT_EQ(got.begin()->second.front().t, 4 * kHour);
+}
+
+TEST_F(DBTest, RetentionBySizeDeletesOldestBlocksFirst) {
+  DBOptions opts;
+  opts.retention_ms = 0;
+  opts.max_block_duration_ms = 2 * kHour;
+  {
+    auto db = Open(opts);
+    AppendSeries(*db, "m", 50, 0, 8 * kHour, 60'000);
+    ASSERT_TRUE(db->FlushHead().ok());
+    ASSERT_EQ(db->Stats().blocks, 4u);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  // Allow the log and about two and a half blocks.
+  uint64_t block_bytes, wal_bytes = 0;
+  {
+    auto db = Open(opts);
+    block_bytes = db->Stats().block_bytes;
+  }
+  for (const auto& e : stdfs::recursive_directory_iterator(dir_ + "/wal")) {
+    if (e.is_regular_file()) wal_bytes += e.file_size();
+  }
+  opts.retention_bytes = static_cast<int64_t>(block_bytes * 5 / 8);
+  auto db = Open(opts);
+  ASSERT_TRUE(db->RunMaintenance().ok());
+  EXPECT_EQ(db->Stats().blocks, 2u);
+  auto got = ReadAll(*db, "m");
+  EXPECT_EQ(got.begin()->second.front().t, 4 * kHour);
+  (void)wal_bytes;
+}
+
+TEST_F(DBTest, TornLogTailIsTruncatedAndEarlierBatchesKept) {
+  {
+    auto db = Open();
+    AppendSeries(*db, "m", 4, 0, 100'000, 1000);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  // Cut the last segment in the middle of its last record.
+  std::string last;
+  for (const auto& e : stdfs::directory_iterator(dir_ + "/wal")) {
+    if (e.is_regular_file() && (last.empty() || e.path().string() > last)) last = e.path();
+  }
+  ASSERT_FALSE(last.empty());
+  auto size = stdfs::file_size(last);
+  ASSERT_GT(size, 20u);
+  stdfs::resize_file(last, size - 7);
+  auto db = Open();
+  auto got = ReadAll(*db, "m");
+  ASSERT_EQ(got.size(), 4u);
+  for (const auto& [k, v] : got) {
+    EXPECT_LT(v.size(), 100u);  // the last batch is gone
+    EXPECT_GE(v.size(), 50u);   // the ones before it are not
+    for (size_t i = 0; i < v.size(); ++i) EXPECT_EQ(v[i].t, static_cast<int64_t>(i) * 1000);
+  }
+  // And the store keeps working after the repair.
+  AppendSeries(*db, "after", 1, 0, 10'000, 1000);
+  EXPECT_EQ(ReadAll(*db, "after").size(), 1u);
+}
+
+TEST_F(DBTest, FullDiskFailsTheCommitClearlyAndLosesNothingAcknowledged) {
+  fs::FaultyFs faulty(fs::DefaultFs());
+  DBOptions opts;
+  opts.fs = &faulty;
+  int committed = 0;
+  {
+    auto db = Open(opts);
+    auto app = db->NewAppender();
+    faulty.FailWritesAfter(20'000);
+    absl::Status failure;
+    for (int batch = 0; batch < 1000 && failure.ok(); ++batch) {
+      for (int s = 0; s < 10; ++s) {
+        ASSERT_TRUE(app->Append(0, Labels{{"__name__", "m"}, {"i", std::to_string(s)}}, batch * 1000, batch).ok());
+      }
+      failure = app->Commit();
+      if (failure.ok()) ++committed;
+    }
+    ASSERT_FALSE(failure.ok());
+    EXPECT_EQ(failure.code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_NE(failure.message().find("disk full"), std::string::npos) << failure;
+    // Not applied either: readers never see an unacknowledged batch.
+    for (const auto& [k, v] : ReadAll(*db, "m")) EXPECT_EQ(v.size(), static_cast<size_t>(committed));
+    faulty.ClearWriteLimit();
+    db->Close().IgnoreError();
+  }
+  ASSERT_GT(committed, 10);
+  auto db = Open();
+  auto got = ReadAll(*db, "m");
+  ASSERT_EQ(got.size(), 10u);
+  for (const auto& [k, v] : got) EXPECT_EQ(v.size(), static_cast<size_t>(committed));
+}
+
+TEST_F(DBTest, RealFullFileSystemGivesAClearError) {
+  if (geteuid() != 0) GTEST_SKIP() << "mounting a small tmpfs needs root";
+  std::string mnt = dir_ + "_tmpfs";
+  stdfs::create_directories(mnt);
+  if (mount("tmpfs", mnt.c_str(), "tmpfs", 0, "size=1m") != 0) {
+    stdfs::remove_all(mnt);
+    GTEST_SKIP() << "cannot mount a tmpfs here: " << std::strerror(errno);
+  }
+  {
+    DBOptions opts;
+    opts.dir = mnt + "/data";
+    opts.background_maintenance = false;
+    opts.wal_segment_bytes = 4 << 20;
+    auto db = DB::Open(opts);
+    ASSERT_TRUE(db.ok()) << db.status();
+    auto app = (*db)->NewAppender();
+    absl::Status st;
+    int committed = 0;
+    for (int batch = 0; batch < 100000 && st.ok(); ++batch) {
+      for (int s = 0; s < 50; ++s) {
+        ASSERT_TRUE(app->Append(0, Labels{{"__name__", "m"}, {"i", std::to_string(s)}}, batch * 1000, batch).ok());
+      }
+      st = app->Commit();
+      if (st.ok()) ++committed;
+    }
+    EXPECT_EQ(st.code(), absl::StatusCode::kResourceExhausted) << st;
+    EXPECT_NE(st.message().find("disk full"), std::string::npos) << st;
+    (*db)->Close().IgnoreError();
+    db->reset();
+    // Reopen from the same full file system: every acknowledged batch is there.
+    auto again = DB::Open(opts);
+    ASSERT_TRUE(again.ok()) << again.status();
+    auto got = ReadAll(**again, "m");
+    ASSERT_EQ(got.size(), 50u);
+    for (const auto& [k, v] : got) EXPECT_EQ(v.size(), static_cast<size_t>(committed));
+  }
+  umount(mnt.c_str());
+  stdfs::remove_all(mnt);
+}
+
+TEST_F(DBTest, SecondOpenOfTheSameDirectoryIsRefused) {
+  auto db = Open();
+  DBOptions opts;
+  opts.dir = dir_;
+  auto second = DB::Open(opts);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("in use"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace foresight::storage
