@@ -14,6 +14,7 @@ BUILD_PKGS=(
   libeigen3-dev libnlopt-cxx-dev libnlopt-dev
   libspdlog-dev libfmt-dev libcli11-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
+  libssl-dev
 )
 # Real peers used by the tests and the side-by-side benchmarks (started by the tests on loopback ports).
 PEER_PKGS=(

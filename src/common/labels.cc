@@ -1,6 +1,7 @@
 #include "common/labels.h"
 
 #include <algorithm>
+#include <cassert>
 
 #include <xxhash.h>
 
@@ -41,7 +42,23 @@ Labels::Labels(std::initializer_list<std::pair<std::string_view, std::string_vie
   SortUnique(labels_);
 }
 
-Labels::Labels(std::vector<Label> labels) : labels_(std::move(labels)) { SortUnique(labels_); }
+Labels::Labels(std::vector<Label> labels) : labels_(std::move(labels)) {
+  // Most callers already hand sorted, unique labels: check that in one pass before sorting.
+  for (size_t i = 1; i < labels_.size(); ++i) {
+    if (!(labels_[i - 1].name < labels_[i].name)) {
+      SortUnique(labels_);
+      return;
+    }
+  }
+}
+
+Labels Labels::FromSorted(std::vector<Label> sorted) {
+  Labels l;
+  l.labels_ = std::move(sorted);
+  assert(std::adjacent_find(l.labels_.begin(), l.labels_.end(),
+                            [](const Label& a, const Label& b) { return !(a.name < b.name); }) == l.labels_.end());
+  return l;
+}
 
 std::string_view Labels::Get(std::string_view name) const {
   auto it = std::lower_bound(labels_.begin(), labels_.end(), name,
@@ -152,6 +169,6 @@ std::string_view LabelsBuilder::Get(std::string_view name) const {
   return {};
 }
 
-Labels LabelsBuilder::Build() const { return Labels(labels_); }
+Labels LabelsBuilder::Build() const { return Labels::FromSorted(labels_); }
 
 }  // namespace foresight

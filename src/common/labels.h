@@ -27,6 +27,8 @@ class Labels {
   // Sorts the pairs by name; a later duplicate name replaces an earlier one.
   Labels(std::initializer_list<std::pair<std::string_view, std::string_view>> pairs);
   explicit Labels(std::vector<Label> labels);  // sorts; keeps the last of duplicate names
+  // Takes labels already sorted by name without duplicates (checked only in debug builds): no sorting pass.
+  static Labels FromSorted(std::vector<Label> sorted);
 
   // Returns the value of `name`, or "" when absent (as Prometheus does).
   std::string_view Get(std::string_view name) const;

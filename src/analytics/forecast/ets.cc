@@ -14,6 +14,9 @@ namespace foresight::analytics::forecast_internal {
 namespace {
 
 constexpr double kBad = 1e300;
+// beta / alpha stays below this: a slope that chases every hourly wiggle fits one step ahead well and
+// extrapolates badly over a horizon (seen on M4 hourly).
+constexpr double kMaxBetaRatio = 0.2;
 
 struct Params {
   double alpha = 0.2, beta = 0, gamma = 0, phi = 1;
@@ -158,7 +161,7 @@ absl::StatusOr<EtsFit> FitEts(std::span<const double> y, const EtsSpec& s) {
   auto init = Initialise(y, s);
   if (!init.ok()) return init.status();
   std::vector<double> x = {0.2}, lo = {1e-4}, hi = {0.9999};
-  if (s.trend != 'N') x.push_back(0.1), lo.push_back(1e-4), hi.push_back(0.9999);
+  if (s.trend != 'N') x.push_back(0.05), lo.push_back(1e-4), hi.push_back(kMaxBetaRatio);
   if (s.season != 'N') x.push_back(0.1), lo.push_back(1e-4), hi.push_back(0.9999);
   if (s.trend == 'D') x.push_back(0.95), lo.push_back(0.8), hi.push_back(0.98);
   const unsigned dim = static_cast<unsigned>(x.size());

@@ -1,5 +1,5 @@
 // An additive regression model in the spirit of Prophet (Taylor & Letham 2018), fitted as a penalised least
-// squares problem rather than by Stan:
+// squares problem rather than by Stan (plus an AR(1) continuation of the last residual):
 //   y(t) = a + k*t + sum_j d_j * max(0, t - c_j) + sum_p Fourier_p(t) + e * event(t) + noise
 // with t scaled to [0, 1] over the history, 25 candidate changepoints c_j spread over the first 80% of it,
 // an L1 penalty on the slope changes d_j (automatic changepoint selection, solved by iteratively reweighted
@@ -96,6 +96,13 @@ absl::StatusOr<ModelOutput> ProphetModel(const ModelInput& in) {
   for (Eigen::Index j = first_cp; j < first_season; ++j) mean_abs += std::fabs(beta(j));
   mean_abs = ncp ? mean_abs / static_cast<double>(ncp) : 0;
   const double rate = ncp / kChangepointRange;
+  // The residuals are autocorrelated (the fit is smooth, the data are not): continue the last residual with
+  // its lag-1 autocorrelation rho, decaying as rho^h (an AR(1) error term).
+  double r01 = 0, r00 = 0;
+  for (Eigen::Index i = 1; i < resid.size(); ++i)
+    r01 += resid(i) * resid(i - 1), r00 += resid(i - 1) * resid(i - 1);
+  const double rho = r00 > 0 ? std::clamp(r01 / r00, 0.0, 0.99) : 0;
+  const double last_resid = resid(resid.size() - 1) * scale;
   ModelOutput out;
   out.name = "prophet";
   out.mean.resize(in.horizon);
@@ -103,7 +110,7 @@ absl::StatusOr<ModelOutput> ProphetModel(const ModelInput& in) {
   Eigen::RowVectorXd x(cols);
   for (size_t h = 0; h < in.horizon; ++h) {
     row(n + h, x);
-    out.mean[h] = x.dot(beta) * scale;
+    out.mean[h] = x.dot(beta) * scale + std::pow(rho, static_cast<double>(h + 1)) * last_resid;
     const double dt = static_cast<double>(h + 1) / span;
     const double trend_var = rate * 2 * mean_abs * mean_abs * dt * dt * dt / 3 * scale * scale;
     sd[h] = std::sqrt(sigma * sigma + trend_var);
@@ -117,7 +124,8 @@ absl::StatusOr<ModelOutput> ProphetModel(const ModelInput& in) {
   }
   out.params = {{"slope_per_step", final_slope * scale / span},
                 {"changepoints", static_cast<double>(active)},
-                {"sigma", sigma}};
+                {"sigma", sigma},
+                {"residual_ar1", rho}};
   if (has_event) out.params.emplace_back("event_effect", beta(static_cast<Eigen::Index>(cols) - 1) * scale);
   return out;
 }

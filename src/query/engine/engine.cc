@@ -36,13 +36,13 @@ void TimeRange(const Expr& e, int64_t start, int64_t end, int64_t qs, int64_t qe
     case ExprKind::kMatrixSelector: {
       const Expr& vs = e.kind == ExprKind::kVectorSelector ? e : *e.inner;
       int64_t range = e.kind == ExprKind::kVectorSelector ? lookback : e.range_ms;
-      *mint = std::min(*mint, AtOr(vs, start, qs, qe) - vs.offset_ms - range);
-      *maxt = std::max(*maxt, AtOr(vs, end, qs, qe) - vs.offset_ms);
+      *mint = std::min(*mint, internal::SatSub(internal::SatSub(AtOr(vs, start, qs, qe), vs.offset_ms), range));
+      *maxt = std::max(*maxt, internal::SatSub(AtOr(vs, end, qs, qe), vs.offset_ms));
       return;
     }
     case ExprKind::kSubquery:
-      TimeRange(*e.inner, AtOr(e, start, qs, qe) - e.offset_ms - e.range_ms, AtOr(e, end, qs, qe) - e.offset_ms, qs,
-                qe, lookback, mint, maxt);
+      TimeRange(*e.inner, internal::SatSub(internal::SatSub(AtOr(e, start, qs, qe), e.offset_ms), e.range_ms),
+                internal::SatSub(AtOr(e, end, qs, qe), e.offset_ms), qs, qe, lookback, mint, maxt);
       return;
     default: break;
   }
@@ -144,6 +144,12 @@ absl::StatusOr<Result> Engine::RangeExpr(storage::Queryable& db, const Expr& exp
                       "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   if (end_ms < start_ms) return QueryError(ErrorType::kBadData, "end timestamp must not be before start time");
+  // As Prometheus' API: at most 11,000 points per series.
+  if ((static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms)) / static_cast<uint64_t>(step_ms) >= 11000) {
+    return QueryError(ErrorType::kBadData,
+                      "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+                      "resolution (?step=XX)");
+  }
   ValueType t = expr.Type();
   if (t != ValueType::kScalar && t != ValueType::kVector) {
     return QueryError(ErrorType::kBadData, "invalid expression type \"" + promql::ValueTypeName(t) +

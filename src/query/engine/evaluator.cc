@@ -130,9 +130,9 @@ absl::StatusOr<std::vector<LoadedSeries>> Evaluator::Select(const Expr& vs, int6
 
 absl::StatusOr<Value> Evaluator::EvalVectorSelector(const Expr& e, bool sample_timestamps) {
   int64_t lb = ctx_->lookback;
-  int64_t first = AtTime(e.at, e.at_ms, start_) - e.offset_ms;
-  int64_t last = AtTime(e.at, e.at_ms, end_) - e.offset_ms;
-  auto series = Select(e, first - lb, last, 0, "");
+  int64_t first = SatSub(AtTime(e.at, e.at_ms, start_), e.offset_ms);
+  int64_t last = SatSub(AtTime(e.at, e.at_ms, end_), e.offset_ms);
+  auto series = Select(e, SatSub(first, lb), last, 0, "");
   if (!series.ok()) return series.status();
   Value out;
   out.type = ValueType::kVector;
@@ -143,11 +143,11 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const Expr& e, bool sample_t
     const auto& smp = s.samples;
     for (size_t i = 0; i < steps_; ++i) {
       int64_t ts = StepTime(i);
-      int64_t ref = AtTime(e.at, e.at_ms, ts) - e.offset_ms;
+      int64_t ref = SatSub(AtTime(e.at, e.at_ms, ts), e.offset_ms);
       while (idx < smp.size() && smp[idx].t <= ref) ++idx;
       if (idx == 0) continue;
       const auto& p = smp[idx - 1];
-      if (p.t < ref - lb || storage::IsStaleNaN(p.v)) continue;
+      if (p.t < SatSub(ref, lb) || storage::IsStaleNaN(p.v)) continue;
       out.vec[i].push_back(StepSample{s.metric, p.v, sample_timestamps ? p.t : ts});
       ++points;
     }
@@ -161,9 +161,9 @@ absl::StatusOr<RangeInput> Evaluator::LoadRange(const Expr& arg) {
   if (e.kind == ExprKind::kSubquery) return EvalSubqueryRange(e);
   if (e.kind != ExprKind::kMatrixSelector) return ExecError("expected a range vector");
   const Expr& vs = *e.inner;
-  int64_t first = AtTime(vs.at, vs.at_ms, start_) - vs.offset_ms;
-  int64_t last = AtTime(vs.at, vs.at_ms, end_) - vs.offset_ms;
-  auto series = Select(vs, first - e.range_ms, last, e.range_ms, "");
+  int64_t first = SatSub(AtTime(vs.at, vs.at_ms, start_), vs.offset_ms);
+  int64_t last = SatSub(AtTime(vs.at, vs.at_ms, end_), vs.offset_ms);
+  auto series = Select(vs, SatSub(first, e.range_ms), last, e.range_ms, "");
   if (!series.ok()) return series.status();
   RangeInput in;
   in.range = e.range_ms;
@@ -179,16 +179,21 @@ absl::StatusOr<RangeInput> Evaluator::LoadRange(const Expr& arg) {
 
 absl::StatusOr<RangeInput> Evaluator::EvalSubqueryRange(const Expr& e) {
   int64_t step = e.step_ms > 0 ? e.step_ms : ctx_->default_step;
-  int64_t first = AtTime(e.at, e.at_ms, start_) - e.offset_ms - e.range_ms;
+  int64_t first = SatSub(SatSub(AtTime(e.at, e.at_ms, start_), e.offset_ms), e.range_ms);
   int64_t inner_start = step * (first / step);
-  if (inner_start < first) inner_start += step;
-  int64_t inner_end = AtTime(e.at, e.at_ms, end_) - e.offset_ms;
+  if (inner_start < first && __builtin_add_overflow(inner_start, step, &inner_start)) return RangeInput{};
+  int64_t inner_end = SatSub(AtTime(e.at, e.at_ms, end_), e.offset_ms);
   RangeInput in;
   in.range = e.range_ms;
   in.offset = e.offset_ms;
   in.at = e.at;
   in.at_ms = e.at_ms;
   if (inner_start > inner_end) return in;
+  // Refuse a subquery with more steps than samples allowed before allocating them.
+  if ((static_cast<uint64_t>(inner_end) - static_cast<uint64_t>(inner_start)) / static_cast<uint64_t>(step) >=
+      static_cast<uint64_t>(ctx_->max_samples)) {
+    return ExecError("query processing would load too many samples into memory in query execution");
+  }
   Evaluator child(ctx_, inner_start, inner_end, step);
   auto v = child.Eval(*e.inner);
   if (!v.ok()) return v.status();
@@ -207,13 +212,13 @@ absl::StatusOr<RangeInput> Evaluator::EvalSubqueryRange(const Expr& e) {
 absl::StatusOr<Matrix> Evaluator::EvalRangeAtStart(const Expr& e) {
   auto in = LoadRange(e);
   if (!in.ok()) return in.status();
-  int64_t ref = AtTime(in->at, in->at_ms, start_) - in->offset;
+  int64_t ref = SatSub(AtTime(in->at, in->at_ms, start_), in->offset);
   Matrix out;
   for (const auto& s : in->series) {
     Series ser;
     ser.metric = *s.metric;
     for (const auto& p : s.samples) {
-      if (p.t >= ref - in->range && p.t <= ref) ser.points.push_back(Point{p.t, p.v});
+      if (p.t >= SatSub(ref, in->range) && p.t <= ref) ser.points.push_back(Point{p.t, p.v});
     }
     if (!ser.points.empty()) out.push_back(std::move(ser));
   }

@@ -110,6 +110,13 @@ class WindowCursor {
   size_t lo_ = 0, hi_ = 0;
 };
 
+// Saturating time arithmetic: huge offsets or ranges must not overflow (UB), they clamp.
+inline int64_t SatSub(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? storage::kMinTime : storage::kMaxTime;
+  return r;
+}
+
 // Helpers shared by the evaluator's parts.
 LabelsPtr DropMetricName(const LabelsPtr& l);
 // Prometheus' labels.String(): {__name__="a", b="c"}.

@@ -501,9 +501,9 @@ absl::StatusOr<Value> EvalExtension(Evaluator& ev, const Expr& e, std::vector<Va
       if (static_cast<int>(k) == range_arg) {
         fa.type = ValueType::kMatrix;
         call.range_ms = range->range;
-        int64_t ref = ev.AtTime(range->at, range->at_ms, ts) - range->offset;
+        int64_t ref = SatSub(ev.AtTime(range->at, range->at_ms, ts), range->offset);
         for (size_t s = 0; s < range->series.size(); ++s) {
-          auto w = cursors[s].Window(ref - range->range, ref);
+          auto w = cursors[s].Window(SatSub(ref, range->range), ref);
           if (w.empty()) continue;
           Series ser{*range->series[s].metric, {}};
           for (const auto& p : w) ser.points.push_back(Point{p.t, p.v});

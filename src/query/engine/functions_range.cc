@@ -120,9 +120,9 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
     std::vector<WindowCursor> cursors;
     for (const auto& s : range.series) cursors.emplace_back(&s.samples);
     for (size_t i = 0; i < n; ++i) {
-      int64_t ref = ev.AtTime(range.at, range.at_ms, ev.StepTime(i)) - range.offset;
+      int64_t ref = SatSub(ev.AtTime(range.at, range.at_ms, ev.StepTime(i)), range.offset);
       bool any = false;
-      for (auto& c : cursors) any |= !c.Window(ref - range.range, ref).empty();
+      for (auto& c : cursors) any |= !c.Window(SatSub(ref, range.range), ref).empty();
       if (!any) out.vec[i].push_back(StepSample{labels, 1, ev.StepTime(i)});
     }
     return out;
@@ -152,10 +152,10 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
     LabelsPtr labels = keep_name ? s.metric : DropMetricName(s.metric);
     for (size_t i = 0; i < n; ++i) {
       int64_t ts = ev.StepTime(i);
-      int64_t ref = ev.AtTime(range.at, range.at_ms, ts) - range.offset;
-      Window w = cur.Window(ref - range.range, ref);
+      int64_t ref = SatSub(ev.AtTime(range.at, range.at_ms, ts), range.offset);
+      Window w = cur.Window(SatSub(ref, range.range), ref);
       if (w.empty()) continue;
-      StepArgs a{ts, ref - range.range, ref, static_cast<double>(range.range) / 1000};
+      StepArgs a{ts, SatSub(ref, range.range), ref, static_cast<double>(range.range) / 1000};
       if (!scalars.empty()) a.s0 = scalars[0]->scalar[i];
       if (scalars.size() > 1) a.s1 = scalars[1]->scalar[i];
       std::optional<double> v;

@@ -222,16 +222,32 @@ std::string DescribeToken(const Token& t) {
   }
 }
 
-absl::StatusOr<std::vector<Token>> Lex(std::string_view in) {
+std::vector<Token> Lex(std::string_view in) {
   std::vector<Token> out;
   size_t i = 0;
   int bracket_depth = 0;
-  auto err = [&](size_t pos, std::string_view msg) {
-    return absl::InvalidArgumentError(ParseErrorText(in, static_cast<int>(pos), msg));
+  int paren_depth = 0;
+  bool brace_open = false;
+  auto err = [&](size_t pos, std::string msg) {
+    Token t;
+    t.type = Tok::kError;
+    t.pos = static_cast<int>(pos);
+    t.value = std::move(msg);
+    out.push_back(std::move(t));
+    Token eof;
+    eof.type = Tok::kEOF;
+    eof.pos = static_cast<int>(in.size());
+    out.push_back(eof);
+    return out;
   };
   while (true) {
     while (i < in.size() && (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r')) ++i;
-    if (i >= in.size()) break;
+    if (i >= in.size()) {
+      if (brace_open) return err(in.size(), "unexpected end of input inside braces");
+      if (paren_depth > 0) return err(in.size(), "unclosed left parenthesis");
+      if (bracket_depth > 0) return err(in.size(), "unclosed left bracket");
+      break;
+    }
     char c = in[i];
     if (c == '#') {
       while (i < in.size() && in[i] != '\n') ++i;
@@ -285,7 +301,7 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view in) {
       if (j >= in.size() || in[j] != c) return err(i, "unterminated quoted string");
       single(Tok::kString, j + 1 - i);
       auto v = UnquoteString(t.text);
-      if (!v.ok()) return err(t.pos, std::string(v.status().message()));
+      if (!v.ok()) return err(t.pos, std::string(v.status().message()));  // invalid escape
       t.value = std::move(*v);
     } else {
       std::string_view two = rest.substr(0, 2);
@@ -297,12 +313,31 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view in) {
       else if (two == "!~") single(Tok::kNeqRegex, 2);
       else {
         switch (c) {
-          case '(': single(Tok::kLeftParen, 1); break;
-          case ')': single(Tok::kRightParen, 1); break;
-          case '{': single(Tok::kLeftBrace, 1); break;
-          case '}': single(Tok::kRightBrace, 1); break;
-          case '[': single(Tok::kLeftBracket, 1); bracket_depth++; break;
-          case ']': single(Tok::kRightBracket, 1); bracket_depth--; break;
+          case '(': single(Tok::kLeftParen, 1); paren_depth++; break;
+          case ')':
+            if (--paren_depth < 0) return err(i, "unexpected right parenthesis ')'");
+            single(Tok::kRightParen, 1);
+            break;
+          case '{':
+            if (brace_open) return err(i, "unexpected left brace '{'");
+            brace_open = true;
+            single(Tok::kLeftBrace, 1);
+            break;
+          case '}':
+            if (!brace_open) return err(i, "unexpected right brace '}'");
+            brace_open = false;
+            single(Tok::kRightBrace, 1);
+            break;
+          case '[':
+            if (bracket_depth > 0) return err(i, "unexpected left bracket '['");
+            single(Tok::kLeftBracket, 1);
+            bracket_depth++;
+            break;
+          case ']':
+            if (bracket_depth == 0) return err(i, "unexpected right bracket ']'");
+            single(Tok::kRightBracket, 1);
+            bracket_depth--;
+            break;
           case ',': single(Tok::kComma, 1); break;
           case '@': single(Tok::kAt, 1); break;
           case '=': single(Tok::kAssign, 1); break;

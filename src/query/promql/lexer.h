@@ -11,6 +11,7 @@ namespace foresight::query::promql {
 
 enum class Tok {
   kEOF,
+  kError,             // a lexing error; Token::value holds the message (the parser reports it when reached)
   kIdentifier,        // foo, sum, by (keywords are identifiers; the parser decides)
   kMetricIdentifier,  // an identifier with a colon: job:rate5m
   kNumber,            // 1, 0x1f, 1.5e3, Inf, NaN
@@ -35,8 +36,8 @@ struct Token {
 // <op:+>, "(" and so on.
 std::string DescribeToken(const Token& t);
 
-// A lexing error is returned as a ParseError-formatted InvalidArgument status.
-absl::StatusOr<std::vector<Token>> Lex(std::string_view input);
+// Tokens up to EOF, or up to an error token (then EOF), as Prometheus' lexer feeds its parser.
+std::vector<Token> Lex(std::string_view input);
 
 // Formats an error as Prometheus does: "1:5: parse error: <msg>" (line:column, 1-based).
 std::string ParseErrorText(std::string_view input, int pos, std::string_view msg);

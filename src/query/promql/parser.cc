@@ -14,6 +14,9 @@ namespace foresight::query::promql {
 namespace {
 
 // Binding power of binary operators: or < and/unless < comparisons < +- < */% atan2 < ^.
+// Deeper expressions are refused so that evaluation and printing (both recursive) stay within the stack.
+constexpr int kMaxDepth = 400;
+
 constexpr int kPrecOr = 1, kPrecAnd = 2, kPrecCmp = 3, kPrecAdd = 4, kPrecMul = 5, kPrecPow = 6;
 
 struct ParseFailure {
@@ -59,6 +62,10 @@ class Parser {
     fail_ = {pos, std::move(msg)};
   }
   void Unexpected(const Token& t, std::string_view context = "", std::string_view expected = "") {
+    if (t.type == Tok::kError) {
+      Fail(t.pos, t.value);
+      return;
+    }
     std::string msg = "unexpected " + DescribeToken(t);
     if (!context.empty()) msg += " in " + std::string(context);
     if (!expected.empty()) msg += ", expected " + std::string(expected);
@@ -108,8 +115,21 @@ class Parser {
   }
 
   ExprPtr ParseBinary(int min_prec) {
+    struct DepthGuard {
+      int* d;
+      ~DepthGuard() { --*d; }
+    } guard{&depth_};
+    if (++depth_ > kMaxDepth) {
+      Fail(Peek().pos, "expression nested too deeply");
+      return Dummy();
+    }
     ExprPtr lhs = ParseUnary();
+    int chain = 0;
     while (!failed_) {
+      if (depth_ + ++chain > kMaxDepth) {
+        Fail(Peek().pos, "expression nested too deeply");
+        break;
+      }
       BinOp op;
       int prec;
       if (!PeekBinOp(&op, &prec) || prec < min_prec) break;
@@ -285,7 +305,7 @@ class Parser {
     const Token& lb = Next();
     if (Peek().type != Tok::kDuration) {
       Unexpected(Peek(), "", "duration");
-      if (Peek().type == Tok::kNumber || Peek().type == Tok::kIdentifier) {
+      if (Peek().type == Tok::kNumber) {
         fail_.msg = absl::StrCat("bad duration syntax: \"", Peek().text, "\"");
         fail_.pos = Peek().pos;
       }
@@ -379,7 +399,6 @@ class Parser {
         if (failed_) return e;
         if (Peek().type != Tok::kRightParen) {
           Unexpected(Peek(), "paren expression", "\")\"");
-          if (Peek().type == Tok::kEOF) fail_.msg = "unclosed left parenthesis";
           return e;
         }
         Next();
@@ -586,6 +605,7 @@ class Parser {
   std::string_view input_;
   std::vector<Token> toks_;
   size_t pos_ = 0;
+  int depth_ = 0;
   bool failed_ = false;
   ParseFailure fail_{0, ""};
 };
@@ -594,20 +614,15 @@ class Parser {
 
 absl::StatusOr<ExprPtr> ParseExpr(std::string_view input) {
   auto toks = Lex(input);
-  if (!toks.ok()) return toks.status();
-  if (toks->size() == 1) {
-    return absl::InvalidArgumentError(ParseErrorText(input, 0, "no expression found in input"));
-  }
-  Parser p(input, std::move(*toks));
+  if (toks.size() == 1) return absl::InvalidArgumentError(ParseErrorText(input, 0, "no expression found in input"));
+  Parser p(input, std::move(toks));
   auto e = p.ParseAll();
   if (!e.ok()) return e.status();
   return e;
 }
 
 absl::StatusOr<std::vector<Matcher>> ParseMetricSelector(std::string_view input) {
-  auto toks = Lex(input);
-  if (!toks.ok()) return toks.status();
-  Parser p(input, std::move(*toks));
+  Parser p(input, Lex(input));
   auto e = p.ParseSelectorOnly();
   if (!e.ok()) return e.status();
   return std::move((*e)->matchers);

@@ -31,8 +31,9 @@ class XorChunkAppender {
   static constexpr int kMaxSamples = kMaxChunkSamples;  // the header's 16-bit count
 
   XorChunkAppender() = default;
-  XorChunkAppender(XorChunkAppender&&) noexcept = default;
-  XorChunkAppender& operator=(XorChunkAppender&&) noexcept = default;
+  // A moved-from appender is empty and may be reused.
+  XorChunkAppender(XorChunkAppender&& other) noexcept;
+  XorChunkAppender& operator=(XorChunkAppender&& other) noexcept;
 
   void Append(int64_t t, double v);
   int num_samples() const { return num_samples_; }

@@ -19,9 +19,14 @@ namespace {
 // Every zstd frame starts with these four bytes; chunks leave them out and the decoder puts them back.
 constexpr uint8_t kZstdMagic[4] = {0x28, 0xb5, 0x2f, 0xfd};
 
+// A legitimate body is at most kMaxChunkSamples * kMaxBodyBytesPerSample (~2 MB): refusing larger windows
+// keeps a forged frame from making the decoder allocate zstd's default maximum (128 MB).
+constexpr int kZstdWindowLogMax = 21;
+
 struct ZstdContexts {
   ZSTD_CCtx* c = ZSTD_createCCtx();
   ZSTD_DCtx* d = ZSTD_createDCtx();
+  ZstdContexts() { ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, kZstdWindowLogMax); }
   ~ZstdContexts() {
     ZSTD_freeCCtx(c);
     ZSTD_freeDCtx(d);

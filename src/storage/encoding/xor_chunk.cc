@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "storage/encoding/chunk.h"
@@ -21,6 +22,23 @@ constexpr size_t kAppendRoom = (kMaxSampleBits + 7) / 8 + 1 + kBitSinkSlack;
 static_assert(kXorHeaderBytes + kMaxVarintBytes + 8 + kBitSinkSlack <= kAppendRoom, "first sample must fit");
 
 }  // namespace
+
+XorChunkAppender::XorChunkAppender(XorChunkAppender&& other) noexcept { *this = std::move(other); }
+
+XorChunkAppender& XorChunkAppender::operator=(XorChunkAppender&& other) noexcept {
+  if (this != &other) {
+    buf_ = std::move(other.buf_);
+    capacity_ = std::exchange(other.capacity_, 0);
+    bit_len_ = std::exchange(other.bit_len_, 0);
+    t_ = std::exchange(other.t_, 0);
+    delta_ = std::exchange(other.delta_, 0);
+    v_ = std::exchange(other.v_, 0);
+    num_samples_ = std::exchange(other.num_samples_, 0);
+    leading_ = std::exchange(other.leading_, kNoWindow);
+    trailing_ = std::exchange(other.trailing_, 0);
+  }
+  return *this;
+}
 
 void XorChunkAppender::Reserve(size_t min_bytes) {
   if (min_bytes <= capacity_) return;
@@ -72,8 +90,11 @@ int64_t ReadLongDod(BitReader& r, int ones) {
     case 4:
       r.Skip(5);
       return SignExtend(r.Read(kDodBits4), kDodBits4);
+    case 5:
+      r.Skip(6);
+      return SignExtend(r.Read(kDodBits5), kDodBits5);
     default:
-      r.Skip(5);
+      r.Skip(6);
       return static_cast<int64_t>(r.ReadWide(64));
   }
 }

@@ -16,17 +16,19 @@ namespace foresight::storage::encoding {
 inline constexpr int kXorHeaderBytes = 2;  // big-endian uint16 sample count
 
 // Timestamp delta-of-delta buckets: a unary prefix of 1s selects the width of a signed payload.
-//   0                      dod == 0
-//   10    + kDodBits1      |dod| fits 7 bits   (scrape jitter of tens of ms)
-//   110   + kDodBits2      14 bits             (+-8 s)
-//   1110  + kDodBits3      21 bits             (+-17 min)
-//   11110 + kDodBits4      36 bits             (+-397 days)
-//   11111 + 64 bits        anything (dods are computed modulo 2^64, so any int64 jump is exact)
-inline constexpr int kDodBits1 = 7;
-inline constexpr int kDodBits2 = 14;
-inline constexpr int kDodBits3 = 21;
-inline constexpr int kDodBits4 = 36;
-inline constexpr int kDodMaxPrefix = 5;
+//   0                       dod == 0
+//   10     + kDodBits1      [-8, 7]          (scrape jitter of a few ms)
+//   110    + kDodBits2      [-128, 127]
+//   1110   + kDodBits3      +-8 s
+//   11110  + kDodBits4      +-17 min         (the second sample's dod is its delta: 15 s lands here)
+//   111110 + kDodBits5      +-397 days
+//   111111 + 64 bits        anything (dods are computed modulo 2^64, so any int64 jump is exact)
+inline constexpr int kDodBits1 = 4;
+inline constexpr int kDodBits2 = 8;
+inline constexpr int kDodBits3 = 14;
+inline constexpr int kDodBits4 = 21;
+inline constexpr int kDodBits5 = 36;
+inline constexpr int kDodMaxPrefix = 6;
 
 // Value XOR control: 0 = same value; 10 = XOR within the previous window; 11 = new window, followed by
 // kLeadingBits of leading-zero count and kSigBits of significant-bit count (0 meaning 64).
@@ -60,8 +62,10 @@ inline void PutDod(BitSink& w, int64_t dod) {
     w.Put((uint64_t{0b1110} << kDodBits3) | LowBits(dod, kDodBits3), 4 + kDodBits3);
   } else if (FitsSigned(dod, kDodBits4)) {
     w.Put((uint64_t{0b11110} << kDodBits4) | LowBits(dod, kDodBits4), 5 + kDodBits4);
+  } else if (FitsSigned(dod, kDodBits5)) {
+    w.Put((uint64_t{0b111110} << kDodBits5) | LowBits(dod, kDodBits5), 6 + kDodBits5);
   } else {
-    w.Put(0b11111, 5);
+    w.Put(0b111111, 6);
     w.PutWide(static_cast<uint64_t>(dod), 64);
   }
 }
@@ -75,7 +79,7 @@ int64_t ReadLongDod(BitReader& r, int ones);
 
 inline int64_t ReadDod(BitReader& r) {
   const uint64_t prefix = r.Peek(kDodMaxPrefix);
-  if (prefix < 0b10000) {  // the common case first: a lone 0
+  if (prefix < (uint64_t{1} << (kDodMaxPrefix - 1))) {  // the common case first: a lone 0
     r.Skip(1);
     return 0;
   }

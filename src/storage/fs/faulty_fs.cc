@@ -16,6 +16,7 @@ struct FaultyFs::State {
   bool fail_syncs = false;
   bool fail_truncates = false;
   uint64_t epoch = 0;  // bumped by Crash: handles from an older epoch are dead
+  bool down = false;   // between Crash and Restart every call fails
   uint64_t bytes_written = 0;
   uint64_t syncs = 0;
   std::map<std::string, FileInfo> files;
@@ -26,6 +27,10 @@ namespace {
 std::string DirOf(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? std::string(".") : path.substr(0, slash);
+}
+
+absl::Status Down(const std::string& path) {
+  return absl::UnavailableError("faulty fs: " + path + ": the simulated machine is down (call Restart)");
 }
 
 absl::Status Crashed(const std::string& path) {
@@ -115,6 +120,7 @@ uint64_t FaultyFs::syncs() const {
 absl::Status FaultyFs::Crash(CrashOptions options) {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->epoch++;
+  state_->down = true;
   absl::Status result;
   for (const auto& [path, info] : state_->files) {
     if (!info.durable_entry && options.drop_unsynced_files) {
@@ -137,6 +143,7 @@ absl::Status FaultyFs::Crash(CrashOptions options) {
 
 absl::StatusOr<std::unique_ptr<WritableFile>> FaultyFs::Wrap(const std::string& path, bool create) {
   std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->down) return Down(path);
   auto existed = base_->FileSize(path);
   auto f = create ? base_->Create(path) : base_->OpenForAppend(path);
   if (!f.ok()) return f.status();
@@ -161,12 +168,24 @@ absl::StatusOr<std::unique_ptr<WritableFile>> FaultyFs::Create(const std::string
   return Wrap(path, /*create=*/true);
 }
 
+absl::Status FaultyFs::CheckUp(const std::string& path) const {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->down ? Down(path) : absl::OkStatus();
+}
+
+void FaultyFs::Restart() {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->down = false;
+}
+
 absl::StatusOr<std::unique_ptr<ReadableFile>> FaultyFs::OpenForRead(const std::string& path) {
+  if (absl::Status s = CheckUp(path); !s.ok()) return s;
   return base_->OpenForRead(path);
 }
 
 absl::Status FaultyFs::Rename(const std::string& from, const std::string& to) {
   std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->down) return Down(from);
   if (absl::Status s = base_->Rename(from, to); !s.ok()) return s;
   // Move the tracking of `from` (or of files inside it, when a directory is renamed) to the new name.
   std::map<std::string, State::FileInfo> moved;
@@ -184,19 +203,25 @@ absl::Status FaultyFs::Rename(const std::string& from, const std::string& to) {
 
 absl::Status FaultyFs::Remove(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->down) return Down(path);
   if (absl::Status s = base_->Remove(path); !s.ok()) return s;
   state_->files.erase(path);
   return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<std::string>> FaultyFs::ListDir(const std::string& path) {
+  if (absl::Status s = CheckUp(path); !s.ok()) return s;
   return base_->ListDir(path);
 }
 
-absl::Status FaultyFs::CreateDir(const std::string& path) { return base_->CreateDir(path); }
+absl::Status FaultyFs::CreateDir(const std::string& path) {
+  if (absl::Status s = CheckUp(path); !s.ok()) return s;
+  return base_->CreateDir(path);
+}
 
 absl::Status FaultyFs::Truncate(const std::string& path, uint64_t size) {
   std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->down) return Down(path);
   if (state_->fail_truncates) return ErrnoStatus("truncate", path, EIO);
   if (absl::Status s = base_->Truncate(path, size); !s.ok()) return s;
   auto it = state_->files.find(path);
@@ -204,12 +229,19 @@ absl::Status FaultyFs::Truncate(const std::string& path, uint64_t size) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint64_t> FaultyFs::FileSize(const std::string& path) { return base_->FileSize(path); }
+absl::StatusOr<uint64_t> FaultyFs::FileSize(const std::string& path) {
+  if (absl::Status s = CheckUp(path); !s.ok()) return s;
+  return base_->FileSize(path);
+}
 
-absl::StatusOr<bool> FaultyFs::IsDirectory(const std::string& path) { return base_->IsDirectory(path); }
+absl::StatusOr<bool> FaultyFs::IsDirectory(const std::string& path) {
+  if (absl::Status s = CheckUp(path); !s.ok()) return s;
+  return base_->IsDirectory(path);
+}
 
 absl::Status FaultyFs::SyncDir(const std::string& path) {
   std::lock_guard<std::mutex> lock(state_->mu);
+  if (state_->down) return Down(path);
   if (state_->fail_syncs) return ErrnoStatus("fsync", path, EIO);
   if (absl::Status s = base_->SyncDir(path); !s.ok()) return s;
   state_->syncs++;

@@ -38,9 +38,12 @@ class FaultyFs final : public FileSystem {
     // Remove files created since their directory was last synced.
     bool drop_unsynced_files = true;
   };
-  // Simulates a power loss. Files opened before it fail every later call with EIO ("simulated crash").
+  // Simulates a power loss. Every call then fails (Unavailable) until Restart, so that threads still running
+  // cannot write after the "crash"; files opened before it stay dead after Restart too.
   absl::Status Crash(CrashOptions options);
   absl::Status Crash() { return Crash(CrashOptions{}); }
+  // Brings the simulated machine back up after Crash: what is on disk is what the crash left.
+  void Restart();
 
   uint64_t bytes_written() const;
   uint64_t syncs() const;
@@ -61,6 +64,7 @@ class FaultyFs final : public FileSystem {
 
  private:
   absl::StatusOr<std::unique_ptr<WritableFile>> Wrap(const std::string& path, bool create);
+  absl::Status CheckUp(const std::string& path) const;
 
   FileSystem* base_;
   std::shared_ptr<State> state_;

@@ -107,6 +107,77 @@ TEST(ForecastTest, ShortNegativeAndGappyDataStayFinite) {
   }
 }
 
+TEST(ForecastTest, RegularSeriesWithGapsAndCustomLevels) {
+  testing::SyntheticSpec s;
+  s.n = 24 * 14;
+  RegularSeries series{.start_ms = 0, .step_ms = 3600 * 1000, .values = testing::Synthetic(s)};
+  for (size_t t = 100; t < 110; ++t) series.values[t] = kNaN;  // a 10-hour gap
+  ForecastOptions o{.horizon = 24, .periods = {24}, .model = "ets", .levels = {50, 99}};
+  auto r = Forecast(series, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_EQ(r->bands.size(), 2u);
+  EXPECT_EQ(r->bands[0].level, 50);
+  EXPECT_EQ(r->bands[1].level, 99);
+  for (size_t h = 0; h < 24; ++h) {
+    EXPECT_LT(r->bands[1].lower[h], r->bands[0].lower[h]);
+    EXPECT_GT(r->bands[1].upper[h], r->bands[0].upper[h]);
+  }
+  EXPECT_TRUE(Finite(*r));
+}
+
+TEST(ForecastTest, NonNegativeHistoryGivesNonNegativeBounds) {
+  std::vector<double> y;
+  for (int i = 0; i < 24 * 10; ++i) y.push_back(i % 24 < 12 ? 0.0 : 5.0 + (i % 7));
+  auto r = Forecast(y, ForecastOptions{.horizon = 24, .periods = {24}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  for (const auto& b : r->bands) {
+    for (double v : b.lower) EXPECT_GE(v, 0);
+  }
+}
+
+TEST(ForecastTest, RandomInputsGiveFiniteResultsOrErrors) {
+  std::mt19937_64 rng(7);
+  std::uniform_int_distribution<int> len(3, 120), kind(0, 5);
+  std::normal_distribution<double> noise(0, 1);
+  for (int c = 0; c < 60; ++c) {
+    std::vector<double> y(static_cast<size_t>(len(rng)));
+    const int k = kind(rng);
+    for (size_t i = 0; i < y.size(); ++i) {
+      const double x = noise(rng);
+      switch (k) {
+        case 0:
+          y[i] = x;
+          break;  // centred noise
+        case 1:
+          y[i] = 1e12 * (5 + x);
+          break;  // huge values
+        case 2:
+          y[i] = 1e-9 * std::fabs(x);
+          break;  // tiny positive values
+        case 3:
+          y[i] = i % 5 == 0 ? 100 * std::fabs(x) : 0;
+          break;  // sparse counts
+        case 4:
+          y[i] = x > 1.5 ? kNaN : static_cast<double>(i % 12) + x;
+          break;  // seasonal with gaps
+        default:
+          y[i] = std::exp(std::min(i * 0.3, 200.0));
+          break;  // explosive growth
+      }
+    }
+    const size_t horizon = 1 + static_cast<size_t>(c % 30);
+    for (const auto& model : ForecastModelNames()) {
+      auto r = Forecast(y, ForecastOptions{.horizon = horizon, .model = model});
+      if (!r.ok()) {
+        EXPECT_FALSE(r.status().message().empty());
+        continue;
+      }
+      EXPECT_EQ(r->points.size(), horizon);
+      EXPECT_TRUE(Finite(*r)) << "case " << c << " kind " << k << " model " << model;
+    }
+  }
+}
+
 TEST(ForecastTest, M4HourlySampleBeatsNaive2) {
   const std::filesystem::path path =
       std::filesystem::path(FORESIGHT_SHARED_DIR) / "datasets/m4-hourly/Hourly-train.csv";

@@ -177,7 +177,13 @@ struct Invalid {
 const Invalid kInvalid[] = {
     {"", "1:1: parse error: no expression found in input"},
     {"1 +", "1:4: parse error: unexpected end of input"},
-    {"foo{", "1:5: parse error: unexpected end of input in label matching, expected identifier or \"}\""},
+    {"foo{", "1:5: parse error: unexpected end of input inside braces"},
+    {"foo{a=\"b\"", "1:10: parse error: unexpected end of input inside braces"},
+    {"foo{a=b}", "1:7: parse error: unexpected identifier \"b\" in label matching, expected string"},
+    {"foo[5m", "1:7: parse error: unclosed left bracket"},
+    {"foo]", "1:4: parse error: unexpected right bracket ']'"},
+    {"foo}", "1:4: parse error: unexpected right brace '}'"},
+    {"1 + (", "1:6: parse error: unclosed left parenthesis"},
     {"rate(foo)",
      "1:1: parse error: expected type range vector in call to function \"rate\", got instant vector"},
     {"rate(foo[5m], 1)", "1:1: parse error: expected 1 argument(s) in call to \"rate\", got 2"},
@@ -212,7 +218,8 @@ const Invalid kInvalid[] = {
     {"foo{a=~\"(\"}", "1:8: parse error: invalid regular expression ..."},
     {"\"unterminated", "1:1: parse error: unterminated quoted string"},
     {"foo ?", "1:5: parse error: unexpected character: '?'"},
-    {"1 + 2)", "1:6: parse error: unexpected \")\""},
+    {"1 + 2)", "1:6: parse error: unexpected right parenthesis ')'"},
+    {"sum(foo) by (a) (bar)", "1:17: parse error: unexpected \"(\""},
     {"(1 + 2", "1:7: parse error: unclosed left parenthesis"},
     {"foo[5]", "1:5: parse error: bad duration syntax: \"5\""},
     {"sum by (a", "1:10: parse error: unexpected end of input in grouping opts, expected \",\" or \")\""},
@@ -235,6 +242,42 @@ TEST(PromqlParser, Errors) {
       got = got.substr(0, want.size());
     }
     EXPECT_EQ(got, want) << c.input;
+  }
+}
+
+TEST(PromqlParser, DeepNestingIsRefusedNotCrashing) {
+  std::string deep(100000, '(');
+  auto e = ParseExpr(deep + "1" + std::string(100000, ')'));
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("expression nested too deeply"), std::string::npos);
+  std::string chain = "1";
+  for (int i = 0; i < 100000; ++i) chain += " + 1";
+  e = ParseExpr(chain);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("expression nested too deeply"), std::string::npos);
+  std::string minus(100000, '-');
+  EXPECT_FALSE(ParseExpr(minus + "foo").ok());
+  EXPECT_TRUE(ParseExpr(std::string(100, '(') + "1" + std::string(100, ')')).ok());
+}
+
+// Every prefix and many single-byte mutations of the valid queries: errors, never a crash.
+TEST(PromqlParser, MutationsNeverCrash) {
+  const char kBytes[] = "(){}[],:@=!~+-*/%^<>\"'`# \n\\0a5.xe_";
+  for (const auto& c : kValid) {
+    std::string q = c.input;
+    for (size_t i = 0; i <= q.size(); ++i) {
+      (void)ParseExpr(q.substr(0, i));
+      for (size_t b = 0; b + 1 < sizeof(kBytes); b += 3) {
+        std::string m = q;
+        if (i < m.size()) {
+          m[i] = kBytes[(b + i) % (sizeof(kBytes) - 1)];
+        } else {
+          m += kBytes[b];
+        }
+        auto e = ParseExpr(m);
+        if (e.ok()) (void)ParseExpr((*e)->String());
+      }
+    }
   }
 }
 

@@ -20,6 +20,8 @@ std::vector<std::vector<Sample>> Inputs() {
   in.push_back(with_stale);
   in.push_back(testing::NoisyGauge(200, 3));
   in.push_back(testing::Regular(50, 0, 1000, [](int) { return 0.5; }));
+  std::vector<Sample> cyclic = testing::Regular(300, 0, 15000, [](int i) { return (i % 5) * 1.25; });
+  in.push_back(cyclic);  // a zstd body
   return in;
 }
 

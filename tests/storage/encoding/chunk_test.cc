@@ -147,8 +147,17 @@ TEST(XorAppenderTest, SmallInMemory) {
   for (int i = 0; i < 120; ++i) counter.Append(1700000000000 + i * 15000, 1000 + i);
   EXPECT_LT(counter.byte_size(), 120u * 3 / 2);
   EXPECT_LE(counter.capacity(), counter.byte_size() * 3 / 2 + 64);
+  const std::string before(counter.bytes());
   XorChunkAppender moved = std::move(counter);
   EXPECT_EQ(moved.num_samples(), 120);
+  EXPECT_EQ(std::string(moved.bytes()), before);
+  // The moved-from appender is empty and usable.
+  EXPECT_EQ(counter.num_samples(), 0);  // NOLINT(bugprone-use-after-move)
+  EXPECT_EQ(counter.byte_size(), 2u);
+  counter.Append(5, 6.5);
+  EXPECT_EQ(Decode(ChunkEncoding::kXor, counter.bytes()).size(), 1u);
+  moved = std::move(counter);
+  EXPECT_EQ(moved.num_samples(), 1);
 }
 
 TEST(ChunkTest, UnknownEncoding) {

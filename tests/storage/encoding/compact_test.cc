@@ -105,6 +105,17 @@ TEST(CompactTest, MixedMagnitudesThatDoNotShareDecimals) {
   ExpectSameAsXor(in);
 }
 
+TEST(CompactTest, RepetitiveBodiesAreZstdCompressed) {
+  // A gauge cycling through a few values: bit-packing cannot see the repeats, zstd can.
+  const double cycle[] = {1234.5, 17.25, 99999.75, 3.5, 4242.0, 0.25, 777.75};
+  std::vector<Sample> in = testing::Regular(480, 1700000000000, 15000, [](int) { return 0.0; });
+  for (size_t i = 0; i < in.size(); ++i) in[i].v = cycle[i % 7];
+  const std::string c = EncodeChunk(in, ChunkEncoding::kCompact);
+  EXPECT_EQ(c[0], 1) << "expected a zstd body";
+  EXPECT_LT(c.size(), 100u);
+  ExpectSameAsXor(in);
+}
+
 TEST(CompactTest, TimestampModes) {
   std::vector<Sample> jitter, sparse;
   std::mt19937_64 rng(1);

@@ -124,7 +124,11 @@ TEST(FaultyFsTest, CrashDropsUnsyncedBytesAndFiles) {
   ASSERT_TRUE(fs.Crash().ok());
   EXPECT_EQ(ReadFileBytes(dir.Sub("synced")), "durable");
   EXPECT_FALSE(std::filesystem::exists(dir.Sub("unsynced")));
-  // Handles from before the crash are dead.
+  // The machine is down until Restart; handles from before the crash stay dead after it.
+  EXPECT_TRUE(absl::IsUnavailable(fs.Create(dir.Sub("new")).status()));
+  EXPECT_TRUE(absl::IsUnavailable(fs.ListDir(dir.path()).status()));
+  fs.Restart();
+  EXPECT_TRUE(fs.Create(dir.Sub("new")).ok());
   EXPECT_FALSE((*synced)->Append("x").ok());
   EXPECT_FALSE((*synced)->Sync().ok());
 }

@@ -376,6 +376,7 @@ TEST(CrashTest, GroupCommitLosesNothingAcknowledged) {
   crashed = true;
   ASSERT_TRUE(fs.Crash().ok());
   for (auto& th : threads) th.join();
+  fs.Restart();
   EXPECT_LT((*w)->stats().fsyncs, (*w)->stats().records) << "fsyncs were not shared";
   w->reset();
 
@@ -409,6 +410,7 @@ TEST(CrashTest, NeverLosesTheUnsyncedButNotWhatWasSynced) {
   for (int i = 10; i < 20; i++) ASSERT_TRUE((*w)->Append(MakeRecord(i, 100)).ok());
   ASSERT_TRUE(fs.Crash().ok());
   w->reset();
+  fs.Restart();
   auto r = ReplayAll(fs, wal);
   EXPECT_TRUE(SameRecords(r.records, synced));
   EXPECT_TRUE(r.report.corruptions.empty());
@@ -429,6 +431,7 @@ TEST(CrashTest, NewSegmentSurvivesUnderAlways) {
   EXPECT_GE((*w)->current_segment(), 5u);
   ASSERT_TRUE(fs.Crash().ok());
   w->reset();
+  fs.Restart();
   EXPECT_TRUE(SameRecords(ReplayAll(fs, wal).records, acked));
 }
 
@@ -448,6 +451,7 @@ TEST(CrashTest, CrashDuringCheckpointKeepsTheOldState) {
   fs.FailSyncs(false);
   ASSERT_TRUE(fs.Crash().ok());
   w->reset();
+  fs.Restart();
   auto r = ReplayAll(fs, wal);
   EXPECT_THAT(r.records, ::testing::ElementsAre("a", "b"));
   EXPECT_FALSE(r.report.checkpoint.has_value());
