@@ -228,7 +228,7 @@ ModelOutput EtsForecast(const EtsFit& f, size_t horizon, std::span<const double>
   const EtsSpec& s = f.spec;
   const size_t m = s.season == 'N' ? 1 : s.period;
   auto season_at = [&](size_t h) {
-    return s.season == 'N' ? (s.season == 'M' ? 1.0 : 0.0) : f.season[h % m];
+    return s.season == 'N' ? 0.0 : f.season[h % m];  // 'N': nothing to add
   };
   ModelOutput out;
   out.name = s.Name();
@@ -271,7 +271,7 @@ ModelOutput EtsForecast(const EtsFit& f, size_t horizon, std::span<const double>
     std::vector<double> ring(f.season.begin(), f.season.end());
     for (size_t h = 0; h < horizon; ++h) {
       const double lp = l + f.phi * b;
-      const double sv = s.season == 'N' ? (s.season == 'M' ? 1.0 : 0.0) : ring[h % m];
+      const double sv = s.season == 'N' ? 0.0 : ring[h % m];
       const double mu = s.season == 'M' ? lp * sv : lp + sv;
       const double eps = noise(rng);
       const double e = s.error == 'M' ? mu * eps : eps;

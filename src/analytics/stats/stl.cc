@@ -122,7 +122,7 @@ absl::StatusOr<StlResult> Stl(std::span<const double> y, size_t np, const StlOpt
                         ? NextOdd(static_cast<double>(o.trend_window))
                         : NextOdd(1.5 * static_cast<double>(np) / (1 - 1.5 / static_cast<double>(ns)));
   const size_t nl = o.lowpass_window ? NextOdd(static_cast<double>(o.lowpass_window)) : NextOdd(np);
-  const int seasonal_degree = periodic ? 0 : 0;
+  constexpr int seasonal_degree = 0;  // as R's stl default (s.degree = 0)
   const size_t sjump = periodic ? 1 : std::max<size_t>(1, (ns + 9) / 10);
   const size_t tjump = std::max<size_t>(1, (nt + 9) / 10), ljump = std::max<size_t>(1, (nl + 9) / 10);
 

@@ -19,7 +19,12 @@ using nlohmann::json;
 absl::string_view AV(std::string_view s) { return absl::string_view(s.data(), s.size()); }
 
 absl::Status Bad(std::string_view where, std::string_view what) {
-  return absl::InvalidArgumentError(absl::StrCat(AV(where), ": ", AV(what)));
+  return absl::InvalidArgumentError(absl::StrCat(where.empty() ? "body" : AV(where), ": ", AV(what)));
+}
+
+// "metrics[2]" + "labels" -> "metrics[2].labels"; at the top level just "labels".
+std::string Join(const std::string& where, std::string_view key) {
+  return where.empty() ? std::string(key) : absl::StrCat(where, ".", AV(key));
 }
 
 // Reserved keys of a metrics object; every other key is a metric.
@@ -62,25 +67,25 @@ absl::Status ParseObject(const json& obj, const std::string& where, const JsonPu
   base.Set("job", options.job);
   for (const char* key : {"host", "service"}) {
     if (auto it = obj.find(key); it != obj.end()) {
-      if (absl::Status s = AddLabel(&base, key, *it, absl::StrCat(where, ".", key)); !s.ok()) return s;
+      if (absl::Status s = AddLabel(&base, key, *it, Join(where, key)); !s.ok()) return s;
     }
   }
   if (auto it = obj.find("labels"); it != obj.end()) {
-    if (!it->is_object()) return Bad(absl::StrCat(where, ".labels"), "must be an object of strings");
+    if (!it->is_object()) return Bad(Join(where, "labels"), "must be an object of strings");
     for (const auto& [name, value] : it->items()) {
-      if (absl::Status s = AddLabel(&base, name, value, absl::StrCat(where, ".labels")); !s.ok()) return s;
+      if (absl::Status s = AddLabel(&base, name, value, Join(where, "labels")); !s.ok()) return s;
     }
   }
   int64_t t = now;
   if (auto it = obj.find("timestamp"); it != obj.end()) {
-    absl::StatusOr<int64_t> ts = ParseTimestamp(*it, absl::StrCat(where, ".timestamp"));
+    absl::StatusOr<int64_t> ts = ParseTimestamp(*it, Join(where, "timestamp"));
     if (!ts.ok()) return ts.status();
     t = *ts;
   }
   size_t before = out->size();
   for (const auto& [key, value] : obj.items()) {
     if (IsReserved(key)) continue;
-    std::string field = where.empty() ? key : absl::StrCat(where, ".", key);
+    std::string field = where.empty() ? key : Join(where, key);
     if (!metrics::IsValidMetricName(key)) return Bad(field, "not a valid metric name");
     if (!value.is_number())
       return Bad(field, absl::StrCat("value is not a number (got ", value.type_name(), ")"));
@@ -88,7 +93,7 @@ absl::Status ParseObject(const json& obj, const std::string& where, const JsonPu
     b.Set(kMetricNameLabel, key);
     out->push_back(PushedSample{b.Build(), t, value.get<double>()});
   }
-  if (out->size() == before) return Bad(where.empty() ? "body" : where, "no numeric metric fields");
+  if (out->size() == before) return Bad(where, "no numeric metric fields");
   return absl::OkStatus();
 }
 
@@ -128,7 +133,7 @@ absl::StatusOr<std::vector<PushedSample>> ParseJsonPush(std::string_view body,
     if (absl::Status s = ParseObject(doc, "", options, now, &out); !s.ok()) return s;
     return out;
   }
-  if (items->empty()) return Bad(prefix.empty() ? "body" : prefix, "empty batch");
+  if (items->empty()) return Bad(prefix, "empty batch");
   for (size_t i = 0; i < items->size(); ++i) {
     if (absl::Status s = ParseObject((*items)[i], absl::StrCat(prefix, "[", i, "]"), options, now, &out);
         !s.ok()) {

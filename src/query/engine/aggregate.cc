@@ -89,7 +89,8 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
     if (op == AggOp::kCountValues) {
       relabelled.reserve(vec.size());
       for (const auto& s : vec) {
-        auto l = std::make_shared<const Labels>(LabelsBuilder(*s.metric).Set(value_label, FormatFloatF(s.v)).Build());
+        auto l = std::make_shared<const Labels>(
+            LabelsBuilder(*s.metric).Set(value_label, FormatFloatF(s.v)).Build());
         relabelled.push_back(StepSample{std::move(l), s.v, s.t});
       }
       input = &relabelled;
@@ -133,7 +134,9 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
       }
       Group& g = groups[it->second];
       switch (op) {
-        case AggOp::kSum: g.value += s.v; break;
+        case AggOp::kSum:
+          g.value += s.v;
+          break;
         case AggOp::kAvg:
           g.count++;
           if (std::isinf(g.mean)) {
@@ -142,9 +145,12 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
           }
           g.mean += s.v / g.count - g.mean / g.count;
           break;
-        case AggOp::kGroup: break;
+        case AggOp::kGroup:
+          break;
         case AggOp::kCount:
-        case AggOp::kCountValues: g.count++; break;
+        case AggOp::kCountValues:
+          g.count++;
+          break;
         case AggOp::kMax:
           if (g.value < s.v || std::isnan(g.value)) g.value = s.v;
           break;
@@ -172,12 +178,22 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
     for (auto& g : groups) {
       double v = g.value;
       switch (op) {
-        case AggOp::kAvg: v = g.mean; break;
+        case AggOp::kAvg:
+          v = g.mean;
+          break;
         case AggOp::kCount:
-        case AggOp::kCountValues: v = g.count; break;
-        case AggOp::kStddev: v = std::sqrt(g.value / g.count); break;
-        case AggOp::kStdvar: v = g.value / g.count; break;
-        case AggOp::kQuantile: v = Quantile(p, g.values); break;
+        case AggOp::kCountValues:
+          v = g.count;
+          break;
+        case AggOp::kStddev:
+          v = std::sqrt(g.value / g.count);
+          break;
+        case AggOp::kStdvar:
+          v = g.value / g.count;
+          break;
+        case AggOp::kQuantile:
+          v = Quantile(p, g.values);
+          break;
         case AggOp::kTopk:
         case AggOp::kBottomk: {
           bool top = op == AggOp::kTopk;
@@ -192,7 +208,8 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
           for (size_t j = 0; j < take; ++j) res.push_back(StepSample{m[j]->metric, m[j]->v, ts});
           continue;
         }
-        default: break;
+        default:
+          break;
       }
       res.push_back(StepSample{g.labels, v, ts});
     }

@@ -16,34 +16,47 @@ using promql::VectorMatching;
 // Returns the result value and whether a comparison keeps the element.
 std::pair<double, bool> ElemBinop(BinOp op, double l, double r) {
   switch (op) {
-    case BinOp::kAdd: return {l + r, true};
-    case BinOp::kSub: return {l - r, true};
-    case BinOp::kMul: return {l * r, true};
-    case BinOp::kDiv: return {l / r, true};
-    case BinOp::kPow: return {std::pow(l, r), true};
-    case BinOp::kMod: return {std::fmod(l, r), true};
-    case BinOp::kAtan2: return {std::atan2(l, r), true};
-    case BinOp::kEql: return {l, l == r};
-    case BinOp::kNeq: return {l, l != r};
-    case BinOp::kGtr: return {l, l > r};
-    case BinOp::kLss: return {l, l < r};
-    case BinOp::kGte: return {l, l >= r};
-    case BinOp::kLte: return {l, l <= r};
-    default: return {0, false};
+    case BinOp::kAdd:
+      return {l + r, true};
+    case BinOp::kSub:
+      return {l - r, true};
+    case BinOp::kMul:
+      return {l * r, true};
+    case BinOp::kDiv:
+      return {l / r, true};
+    case BinOp::kPow:
+      return {std::pow(l, r), true};
+    case BinOp::kMod:
+      return {std::fmod(l, r), true};
+    case BinOp::kAtan2:
+      return {std::atan2(l, r), true};
+    case BinOp::kEql:
+      return {l, l == r};
+    case BinOp::kNeq:
+      return {l, l != r};
+    case BinOp::kGtr:
+      return {l, l > r};
+    case BinOp::kLss:
+      return {l, l < r};
+    case BinOp::kGte:
+      return {l, l >= r};
+    case BinOp::kLte:
+      return {l, l <= r};
+    default:
+      return {0, false};
   }
 }
 
 // As Prometheus 2.42: arithmetic drops the metric name, atan2 and comparisons keep it.
 bool DropsName(BinOp op) { return op <= BinOp::kPow; }
 
-uint64_t Signature(const Labels& l, const VectorMatching& m) {
-  return l.HashFor(m.matching_labels, m.on);
-}
+uint64_t Signature(const Labels& l, const VectorMatching& m) { return l.HashFor(m.matching_labels, m.on); }
 
 Labels MatchedLabels(const Labels& l, const VectorMatching& m) {
   LabelsBuilder b;
   for (const auto& x : l) {
-    bool listed = std::find(m.matching_labels.begin(), m.matching_labels.end(), x.name) != m.matching_labels.end();
+    bool listed =
+        std::find(m.matching_labels.begin(), m.matching_labels.end(), x.name) != m.matching_labels.end();
     if (m.on ? listed : (!listed && x.name != kMetricNameLabel)) b.Set(x.name, x.value);
   }
   return b.Build();
@@ -89,7 +102,8 @@ StepVector SetOp(BinOp op, const StepVector& lhs, const StepVector& rhs, const V
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return out;
 }
@@ -98,8 +112,8 @@ struct ResultLabelCache {
   absl::flat_hash_map<std::pair<const Labels*, const Labels*>, LabelsPtr> cache;
 };
 
-LabelsPtr ResultMetric(const LabelsPtr& l, const LabelsPtr& r, BinOp op, const VectorMatching& m, bool ret_bool,
-                       ResultLabelCache& cache) {
+LabelsPtr ResultMetric(const LabelsPtr& l, const LabelsPtr& r, BinOp op, const VectorMatching& m,
+                       bool ret_bool, ResultLabelCache& cache) {
   auto key = std::make_pair(l.get(), r.get());
   auto it = cache.cache.find(key);
   if (it != cache.cache.end()) return it->second;
@@ -108,7 +122,8 @@ LabelsPtr ResultMetric(const LabelsPtr& l, const LabelsPtr& r, BinOp op, const V
   if (m.card == Cardinality::kOneToOne) {
     if (m.on) {
       for (const auto& x : *l) {
-        if (std::find(m.matching_labels.begin(), m.matching_labels.end(), x.name) == m.matching_labels.end()) {
+        if (std::find(m.matching_labels.begin(), m.matching_labels.end(), x.name) ==
+            m.matching_labels.end()) {
           b.Del(x.name);
         }
       }
@@ -141,8 +156,9 @@ absl::StatusOr<StepVector> VectorBinop(BinOp op, const StepVector& lhs_in, const
     auto [it, inserted] = right.emplace(sig, &rs);
     if (!inserted) {
       std::string side = m.card == Cardinality::kOneToMany ? "left" : "right";
-      return ExecError("found duplicate series for the match group " + LabelsString(MatchedLabels(*rs.metric, m)) +
-                       " on the " + side + " hand-side of the operation: [" + LabelsString(*rs.metric) + ", " +
+      return ExecError("found duplicate series for the match group " +
+                       LabelsString(MatchedLabels(*rs.metric, m)) + " on the " + side +
+                       " hand-side of the operation: [" + LabelsString(*rs.metric) + ", " +
                        LabelsString(*it->second->metric) +
                        "];many-to-many matching not allowed: matching labels must be unique on one side");
     }
@@ -166,13 +182,15 @@ absl::StatusOr<StepVector> VectorBinop(BinOp op, const StepVector& lhs_in, const
     auto found = matched.find(sig);
     if (m.card == Cardinality::kOneToOne) {
       if (found != matched.end()) {
-        return ExecError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
+        return ExecError(
+            "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)");
       }
       matched[sig];
     } else {
       uint64_t h = metric->Hash();
       auto& set = matched[sig];
-      if (!set.insert(h).second) return ExecError("multiple matches for labels: grouping labels must ensure unique results");
+      if (!set.insert(h).second)
+        return ExecError("multiple matches for labels: grouping labels must ensure unique results");
     }
     out.push_back(StepSample{std::move(metric), value, ls.t});
   }

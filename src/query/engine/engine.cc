@@ -20,10 +20,14 @@ constexpr std::string_view kErrorTypePayload = "foresight.query_error_type";
 
 int64_t AtOr(const Expr& e, int64_t t, int64_t qs, int64_t qe) {
   switch (e.at) {
-    case AtMode::kTimestamp: return e.at_ms;
-    case AtMode::kStart: return qs;
-    case AtMode::kEnd: return qe;
-    case AtMode::kNone: break;
+    case AtMode::kTimestamp:
+      return e.at_ms;
+    case AtMode::kStart:
+      return qs;
+    case AtMode::kEnd:
+      return qe;
+    case AtMode::kNone:
+      break;
   }
   return t;
 }
@@ -36,7 +40,8 @@ void TimeRange(const Expr& e, int64_t start, int64_t end, int64_t qs, int64_t qe
     case ExprKind::kMatrixSelector: {
       const Expr& vs = e.kind == ExprKind::kVectorSelector ? e : *e.inner;
       int64_t range = e.kind == ExprKind::kVectorSelector ? lookback : e.range_ms;
-      *mint = std::min(*mint, internal::SatSub(internal::SatSub(AtOr(vs, start, qs, qe), vs.offset_ms), range));
+      *mint =
+          std::min(*mint, internal::SatSub(internal::SatSub(AtOr(vs, start, qs, qe), vs.offset_ms), range));
       *maxt = std::max(*maxt, internal::SatSub(AtOr(vs, end, qs, qe), vs.offset_ms));
       return;
     }
@@ -44,7 +49,8 @@ void TimeRange(const Expr& e, int64_t start, int64_t end, int64_t qs, int64_t qe
       TimeRange(*e.inner, internal::SatSub(internal::SatSub(AtOr(e, start, qs, qe), e.offset_ms), e.range_ms),
                 internal::SatSub(AtOr(e, end, qs, qe), e.offset_ms), qs, qe, lookback, mint, maxt);
       return;
-    default: break;
+    default:
+      break;
   }
   for (const Expr* c : {e.inner.get(), e.lhs.get(), e.rhs.get(), e.param.get()}) {
     if (c) TimeRange(*c, start, end, qs, qe, lookback, mint, maxt);
@@ -61,13 +67,20 @@ std::mutex& ExtMu() {
 
 std::string_view ErrorTypeName(ErrorType t) {
   switch (t) {
-    case ErrorType::kBadData: return "bad_data";
-    case ErrorType::kExecution: return "execution";
-    case ErrorType::kTimeout: return "timeout";
-    case ErrorType::kCanceled: return "canceled";
-    case ErrorType::kInternal: return "internal";
-    case ErrorType::kUnavailable: return "unavailable";
-    case ErrorType::kNone: break;
+    case ErrorType::kBadData:
+      return "bad_data";
+    case ErrorType::kExecution:
+      return "execution";
+    case ErrorType::kTimeout:
+      return "timeout";
+    case ErrorType::kCanceled:
+      return "canceled";
+    case ErrorType::kInternal:
+      return "internal";
+    case ErrorType::kUnavailable:
+      return "unavailable";
+    case ErrorType::kNone:
+      break;
   }
   return "";
 }
@@ -75,12 +88,23 @@ std::string_view ErrorTypeName(ErrorType t) {
 absl::Status QueryError(ErrorType t, std::string msg) {
   absl::StatusCode code = absl::StatusCode::kInternal;
   switch (t) {
-    case ErrorType::kBadData: code = absl::StatusCode::kInvalidArgument; break;
-    case ErrorType::kExecution: code = absl::StatusCode::kFailedPrecondition; break;
-    case ErrorType::kTimeout: code = absl::StatusCode::kDeadlineExceeded; break;
-    case ErrorType::kCanceled: code = absl::StatusCode::kCancelled; break;
-    case ErrorType::kUnavailable: code = absl::StatusCode::kUnavailable; break;
-    default: break;
+    case ErrorType::kBadData:
+      code = absl::StatusCode::kInvalidArgument;
+      break;
+    case ErrorType::kExecution:
+      code = absl::StatusCode::kFailedPrecondition;
+      break;
+    case ErrorType::kTimeout:
+      code = absl::StatusCode::kDeadlineExceeded;
+      break;
+    case ErrorType::kCanceled:
+      code = absl::StatusCode::kCancelled;
+      break;
+    case ErrorType::kUnavailable:
+      code = absl::StatusCode::kUnavailable;
+      break;
+    default:
+      break;
   }
   absl::Status s(code, msg);
   s.SetPayload(std::string(kErrorTypePayload), absl::Cord(std::string(ErrorTypeName(t))));
@@ -97,18 +121,25 @@ ErrorType ErrorTypeOf(const absl::Status& s) {
     }
   }
   switch (s.code()) {
-    case absl::StatusCode::kInvalidArgument: return ErrorType::kBadData;
-    case absl::StatusCode::kDeadlineExceeded: return ErrorType::kTimeout;
-    case absl::StatusCode::kCancelled: return ErrorType::kCanceled;
-    case absl::StatusCode::kUnavailable: return ErrorType::kUnavailable;
+    case absl::StatusCode::kInvalidArgument:
+      return ErrorType::kBadData;
+    case absl::StatusCode::kDeadlineExceeded:
+      return ErrorType::kTimeout;
+    case absl::StatusCode::kCancelled:
+      return ErrorType::kCanceled;
+    case absl::StatusCode::kUnavailable:
+      return ErrorType::kUnavailable;
     case absl::StatusCode::kInternal:
-    case absl::StatusCode::kDataLoss: return ErrorType::kInternal;
-    default: return ErrorType::kExecution;
+    case absl::StatusCode::kDataLoss:
+      return ErrorType::kInternal;
+    default:
+      return ErrorType::kExecution;
   }
 }
 
 absl::Status RegisterExtensionFunction(promql::FunctionDef def, ExtensionFunction impl) {
-  if (!impl) return absl::InvalidArgumentError("extension function \"" + def.name + "\" has no implementation");
+  if (!impl)
+    return absl::InvalidArgumentError("extension function \"" + def.name + "\" has no implementation");
   std::string name = def.name;
   std::lock_guard<std::mutex> lock(ExtMu());
   if (auto st = promql::RegisterFunction(std::move(def)); !st.ok()) return st;
@@ -137,15 +168,18 @@ absl::StatusOr<Result> Engine::InstantExpr(storage::Queryable& db, const Expr& e
   return Exec(db, expr, time_ms, time_ms, 0, true, opts);
 }
 
-absl::StatusOr<Result> Engine::RangeExpr(storage::Queryable& db, const Expr& expr, int64_t start_ms, int64_t end_ms,
-                                         int64_t step_ms, const QueryOptions& opts) {
+absl::StatusOr<Result> Engine::RangeExpr(storage::Queryable& db, const Expr& expr, int64_t start_ms,
+                                         int64_t end_ms, int64_t step_ms, const QueryOptions& opts) {
   if (step_ms <= 0) {
-    return QueryError(ErrorType::kBadData,
-                      "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    return QueryError(
+        ErrorType::kBadData,
+        "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
-  if (end_ms < start_ms) return QueryError(ErrorType::kBadData, "end timestamp must not be before start time");
+  if (end_ms < start_ms)
+    return QueryError(ErrorType::kBadData, "end timestamp must not be before start time");
   // As Prometheus' API: at most 11,000 points per series.
-  if ((static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms)) / static_cast<uint64_t>(step_ms) >= 11000) {
+  if ((static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms)) / static_cast<uint64_t>(step_ms) >=
+      11000) {
     return QueryError(ErrorType::kBadData,
                       "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
                       "resolution (?step=XX)");

@@ -43,8 +43,8 @@ class Engine {
                                  const QueryOptions& opts = {});
   // Evaluates `query` at start, start+step, ... <= end. The result is a matrix sorted by labels
   // (a scalar query gives one series without labels).
-  absl::StatusOr<Result> Range(storage::Queryable& db, std::string_view query, int64_t start_ms, int64_t end_ms,
-                               int64_t step_ms, const QueryOptions& opts = {});
+  absl::StatusOr<Result> Range(storage::Queryable& db, std::string_view query, int64_t start_ms,
+                               int64_t end_ms, int64_t step_ms, const QueryOptions& opts = {});
 
   // The same on a parsed expression.
   absl::StatusOr<Result> InstantExpr(storage::Queryable& db, const promql::Expr& expr, int64_t time_ms,
@@ -67,14 +67,14 @@ class Engine {
 // An extension function's arguments at one evaluation step.
 struct FunctionArg {
   ValueType type = ValueType::kNone;
-  double scalar = 0;   // kScalar
-  std::string str;     // kString
-  Vector vector;       // kVector
-  Matrix matrix;       // kMatrix: each series' samples in the window [t - range, t] (stale markers removed)
+  double scalar = 0;  // kScalar
+  std::string str;    // kString
+  Vector vector;      // kVector
+  Matrix matrix;      // kMatrix: each series' samples in the window [t - range, t] (stale markers removed)
 };
 
 struct FunctionCall {
-  int64_t t = 0;  // evaluation time (ms)
+  int64_t t = 0;         // evaluation time (ms)
   int64_t range_ms = 0;  // the range of the range-vector argument, if any
   std::vector<FunctionArg> args;
 };

@@ -85,10 +85,14 @@ absl::Status Evaluator::AddSamples(int64_t n) {
 
 int64_t Evaluator::AtTime(AtMode at, int64_t at_ms, int64_t ts) const {
   switch (at) {
-    case AtMode::kTimestamp: return at_ms;
-    case AtMode::kStart: return ctx_->query_start;
-    case AtMode::kEnd: return ctx_->query_end;
-    case AtMode::kNone: break;
+    case AtMode::kTimestamp:
+      return at_ms;
+    case AtMode::kStart:
+      return ctx_->query_start;
+    case AtMode::kEnd:
+      return ctx_->query_end;
+    case AtMode::kNone:
+      break;
   }
   return ts;
 }
@@ -307,14 +311,21 @@ absl::StatusOr<Value> Evaluator::Eval(const Expr& e) {
       v.str = e.str;
       return v;
     }
-    case ExprKind::kParen: return Eval(*e.inner);
-    case ExprKind::kVectorSelector: return EvalVectorSelector(e, false);
-    case ExprKind::kUnary: return EvalUnary(e);
-    case ExprKind::kBinary: return EvalBinary(e);
-    case ExprKind::kAggregate: return EvalAggregate(e);
-    case ExprKind::kCall: return EvalCall(e);
+    case ExprKind::kParen:
+      return Eval(*e.inner);
+    case ExprKind::kVectorSelector:
+      return EvalVectorSelector(e, false);
+    case ExprKind::kUnary:
+      return EvalUnary(e);
+    case ExprKind::kBinary:
+      return EvalBinary(e);
+    case ExprKind::kAggregate:
+      return EvalAggregate(e);
+    case ExprKind::kCall:
+      return EvalCall(e);
     case ExprKind::kMatrixSelector:
-    case ExprKind::kSubquery: break;
+    case ExprKind::kSubquery:
+      break;
   }
   return ExecError(absl::StrCat("unexpected range vector in expression \"", e.String(), "\""));
 }

@@ -106,7 +106,8 @@ bool ValidLabelName(std::string_view n) {
 }
 
 // Go's regexp.Expand for label_replace templates: $1, ${1}, $name, ${name}, $$.
-std::string ExpandTemplate(const re2::RE2& re, std::string_view tmpl, const std::vector<re2::StringPiece>& groups) {
+std::string ExpandTemplate(const re2::RE2& re, std::string_view tmpl,
+                           const std::vector<re2::StringPiece>& groups) {
   std::string out;
   const auto& names = re.NamedCapturingGroups();
   for (size_t i = 0; i < tmpl.size(); ++i) {
@@ -172,7 +173,8 @@ absl::StatusOr<Value> LabelReplace(Evaluator& ev, const std::vector<Value>& a) {
       if (it == cache.end()) {
         std::string src_val(s.metric->Get(src));
         LabelsPtr res = s.metric;
-        if (re.Match(src_val, 0, src_val.size(), re2::RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+        if (re.Match(src_val, 0, src_val.size(), re2::RE2::UNANCHORED, groups.data(),
+                     static_cast<int>(groups.size()))) {
           std::string v = ExpandTemplate(re, repl, groups);
           res = std::make_shared<const Labels>(LabelsBuilder(*s.metric).Set(dst, v).Build());
         }
@@ -207,7 +209,9 @@ absl::StatusOr<Value> LabelJoin(Evaluator& ev, const std::vector<Value>& a) {
           if (k > 0) v += sep;
           v += s.metric->Get(srcs[k]);
         }
-        it = cache.emplace(s.metric.get(), std::make_shared<const Labels>(LabelsBuilder(*s.metric).Set(dst, v).Build()))
+        it = cache
+                 .emplace(s.metric.get(),
+                          std::make_shared<const Labels>(LabelsBuilder(*s.metric).Set(dst, v).Build()))
                  .first;
       }
       out.vec[i].push_back(StepSample{it->second, s.v, s.t});
@@ -286,7 +290,8 @@ absl::StatusOr<Value> HistogramQuantile(Evaluator& ev, const std::vector<Value>&
         if (ok) {
           // Buckets group by all labels but le (the name included); the output drops the name too.
           uint64_t h = LabelsBuilder(*s.metric).Del("le").Build().Hash();
-          auto l = std::make_shared<const Labels>(LabelsBuilder(*s.metric).Del("le").Del(kMetricNameLabel).Build());
+          auto l = std::make_shared<const Labels>(
+              LabelsBuilder(*s.metric).Del("le").Del(kMetricNameLabel).Build());
           entry = std::make_pair(Key{l, h}, upper);
         }
         it = parsed.emplace(s.metric.get(), std::move(entry)).first;
@@ -364,7 +369,8 @@ absl::StatusOr<Value> EvalInstantFunction(Evaluator& ev, const Expr& e, std::vec
   }
   if (name == "time" || name == "pi") {
     Value v = ScalarValue(ev);
-    for (size_t i = 0; i < n; ++i) v.scalar[i] = name == "pi" ? kPi : static_cast<double>(ev.StepTime(i)) / 1000;
+    for (size_t i = 0; i < n; ++i)
+      v.scalar[i] = name == "pi" ? kPi : static_cast<double>(ev.StepTime(i)) / 1000;
     return v;
   }
   if (name == "scalar") {
@@ -381,14 +387,17 @@ absl::StatusOr<Value> EvalInstantFunction(Evaluator& ev, const Expr& e, std::vec
     return v;
   }
   if (name == "clamp") {
-    Value out = MapVector(ev, a[0], [&](double v, size_t i) { return GoMax(a[1].scalar[i], GoMin(a[2].scalar[i], v)); });
+    Value out = MapVector(
+        ev, a[0], [&](double v, size_t i) { return GoMax(a[1].scalar[i], GoMin(a[2].scalar[i], v)); });
     for (size_t i = 0; i < n; ++i) {
       if (a[2].scalar[i] < a[1].scalar[i]) out.vec[i].clear();
     }
     return out;
   }
-  if (name == "clamp_max") return MapVector(ev, a[0], [&](double v, size_t i) { return GoMin(v, a[1].scalar[i]); });
-  if (name == "clamp_min") return MapVector(ev, a[0], [&](double v, size_t i) { return GoMax(v, a[1].scalar[i]); });
+  if (name == "clamp_max")
+    return MapVector(ev, a[0], [&](double v, size_t i) { return GoMin(v, a[1].scalar[i]); });
+  if (name == "clamp_min")
+    return MapVector(ev, a[0], [&](double v, size_t i) { return GoMax(v, a[1].scalar[i]); });
   if (name == "round") {
     return MapVector(ev, a[0], [&](double v, size_t i) {
       double to = a.size() > 1 ? a[1].scalar[i] : 1.0;
@@ -399,7 +408,8 @@ absl::StatusOr<Value> EvalInstantFunction(Evaluator& ev, const Expr& e, std::vec
   if (name == "timestamp") {
     Value out = MapVector(ev, a[0], [](double, size_t) { return 0.0; });
     for (size_t i = 0; i < n; ++i) {
-      for (size_t k = 0; k < out.vec[i].size(); ++k) out.vec[i][k].v = static_cast<double>(a[0].vec[i][k].t) / 1000;
+      for (size_t k = 0; k < out.vec[i].size(); ++k)
+        out.vec[i][k].v = static_cast<double>(a[0].vec[i][k].t) / 1000;
     }
     return out;
   }
@@ -524,7 +534,8 @@ absl::StatusOr<Value> EvalExtension(Evaluator& ev, const Expr& e, std::vector<Va
       out.scalar[i] = r->size() == 1 ? (*r)[0].v : NAN;
       continue;
     }
-    for (auto& s : *r) out.vec[i].push_back(StepSample{std::make_shared<const Labels>(std::move(s.metric)), s.v, ts});
+    for (auto& s : *r)
+      out.vec[i].push_back(StepSample{std::make_shared<const Labels>(std::move(s.metric)), s.v, ts});
     if (auto st = CheckDuplicateLabels(out.vec[i]); !st.ok()) return st;
   }
   return out;

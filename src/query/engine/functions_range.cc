@@ -103,8 +103,8 @@ std::string GoF(double v) {
 
 }  // namespace
 
-absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vector<Value>& args, RangeInput& range,
-                                        int range_arg) {
+absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vector<Value>& args,
+                                        RangeInput& range, int range_arg) {
   const std::string& name = e.func->name;
   size_t n = ev.steps();
   Value out;
@@ -128,17 +128,47 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
     return out;
   }
   enum class F {
-    kRate, kIncrease, kDelta, kIrate, kIdelta, kChanges, kResets, kDeriv, kPredict, kHolt, kAvg, kMin, kMax, kSum,
-    kCount, kQuantile, kStddev, kStdvar, kLast, kPresent
+    kRate,
+    kIncrease,
+    kDelta,
+    kIrate,
+    kIdelta,
+    kChanges,
+    kResets,
+    kDeriv,
+    kPredict,
+    kHolt,
+    kAvg,
+    kMin,
+    kMax,
+    kSum,
+    kCount,
+    kQuantile,
+    kStddev,
+    kStdvar,
+    kLast,
+    kPresent
   };
-  static const std::pair<const char*, F> kNames[] = {
-      {"rate", F::kRate},           {"increase", F::kIncrease},       {"delta", F::kDelta},
-      {"irate", F::kIrate},         {"idelta", F::kIdelta},           {"changes", F::kChanges},
-      {"resets", F::kResets},       {"deriv", F::kDeriv},             {"predict_linear", F::kPredict},
-      {"holt_winters", F::kHolt},   {"avg_over_time", F::kAvg},       {"min_over_time", F::kMin},
-      {"max_over_time", F::kMax},   {"sum_over_time", F::kSum},       {"count_over_time", F::kCount},
-      {"quantile_over_time", F::kQuantile}, {"stddev_over_time", F::kStddev}, {"stdvar_over_time", F::kStdvar},
-      {"last_over_time", F::kLast}, {"present_over_time", F::kPresent}};
+  static const std::pair<const char*, F> kNames[] = {{"rate", F::kRate},
+                                                     {"increase", F::kIncrease},
+                                                     {"delta", F::kDelta},
+                                                     {"irate", F::kIrate},
+                                                     {"idelta", F::kIdelta},
+                                                     {"changes", F::kChanges},
+                                                     {"resets", F::kResets},
+                                                     {"deriv", F::kDeriv},
+                                                     {"predict_linear", F::kPredict},
+                                                     {"holt_winters", F::kHolt},
+                                                     {"avg_over_time", F::kAvg},
+                                                     {"min_over_time", F::kMin},
+                                                     {"max_over_time", F::kMax},
+                                                     {"sum_over_time", F::kSum},
+                                                     {"count_over_time", F::kCount},
+                                                     {"quantile_over_time", F::kQuantile},
+                                                     {"stddev_over_time", F::kStddev},
+                                                     {"stdvar_over_time", F::kStdvar},
+                                                     {"last_over_time", F::kLast},
+                                                     {"present_over_time", F::kPresent}};
   std::optional<F> f;
   for (const auto& [nm, id] : kNames) {
     if (name == nm) f = id;
@@ -160,18 +190,29 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
       if (scalars.size() > 1) a.s1 = scalars[1]->scalar[i];
       std::optional<double> v;
       switch (*f) {
-        case F::kRate: v = ExtrapolatedRate(w, a, true, true); break;
-        case F::kIncrease: v = ExtrapolatedRate(w, a, true, false); break;
-        case F::kDelta: v = ExtrapolatedRate(w, a, false, false); break;
-        case F::kIrate: v = InstantValue(w, true); break;
-        case F::kIdelta: v = InstantValue(w, false); break;
+        case F::kRate:
+          v = ExtrapolatedRate(w, a, true, true);
+          break;
+        case F::kIncrease:
+          v = ExtrapolatedRate(w, a, true, false);
+          break;
+        case F::kDelta:
+          v = ExtrapolatedRate(w, a, false, false);
+          break;
+        case F::kIrate:
+          v = InstantValue(w, true);
+          break;
+        case F::kIdelta:
+          v = InstantValue(w, false);
+          break;
         case F::kChanges:
         case F::kResets: {
           double count = 0;
           double prev = w[0].v;
           for (size_t k = 1; k < w.size(); ++k) {
             double cur_v = w[k].v;
-            if (*f == F::kChanges ? (cur_v != prev && !(std::isnan(cur_v) && std::isnan(prev))) : cur_v < prev) {
+            if (*f == F::kChanges ? (cur_v != prev && !(std::isnan(cur_v) && std::isnan(prev)))
+                                  : cur_v < prev) {
               count++;
             }
             prev = cur_v;
@@ -197,7 +238,9 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
           }
           v = HoltWinters(w, a.s0, a.s1);
           break;
-        case F::kAvg: v = AvgOverTime(w); break;
+        case F::kAvg:
+          v = AvgOverTime(w);
+          break;
         case F::kMin:
         case F::kMax: {
           double m = w[0].v;
@@ -213,16 +256,26 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
           v = std::isinf(sum) ? sum : sum + c;
           break;
         }
-        case F::kCount: v = static_cast<double>(w.size()); break;
+        case F::kCount:
+          v = static_cast<double>(w.size());
+          break;
         case F::kQuantile:
           buf.clear();
           for (const auto& p : w) buf.push_back(p.v);
           v = Quantile(a.s0, buf);
           break;
-        case F::kStddev: v = std::sqrt(StdvarOverTime(w)); break;
-        case F::kStdvar: v = StdvarOverTime(w); break;
-        case F::kLast: v = w.back().v; break;
-        case F::kPresent: v = 1; break;
+        case F::kStddev:
+          v = std::sqrt(StdvarOverTime(w));
+          break;
+        case F::kStdvar:
+          v = StdvarOverTime(w);
+          break;
+        case F::kLast:
+          v = w.back().v;
+          break;
+        case F::kPresent:
+          v = 1;
+          break;
       }
       if (v) out.vec[i].push_back(StepSample{labels, *v, ts});
     }

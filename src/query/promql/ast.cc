@@ -13,18 +13,23 @@ namespace foresight::query::promql {
 
 std::string ValueTypeName(ValueType t) {
   switch (t) {
-    case ValueType::kScalar: return "scalar";
-    case ValueType::kVector: return "instant vector";
-    case ValueType::kMatrix: return "range vector";
-    case ValueType::kString: return "string";
-    case ValueType::kNone: break;
+    case ValueType::kScalar:
+      return "scalar";
+    case ValueType::kVector:
+      return "instant vector";
+    case ValueType::kMatrix:
+      return "range vector";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kNone:
+      break;
   }
   return "none";
 }
 
 std::string BinOpString(BinOp op) {
-  static constexpr std::string_view kNames[] = {"+",  "-",  "*", "/", "%",  "^",  "atan2", "==",
-                                                "!=", ">",  "<", ">=", "<=", "and", "or",    "unless"};
+  static constexpr std::string_view kNames[] = {
+      "+", "-", "*", "/", "%", "^", "atan2", "==", "!=", ">", "<", ">=", "<=", "and", "or", "unless"};
   return std::string(kNames[static_cast<int>(op)]);
 }
 
@@ -32,8 +37,9 @@ bool IsComparison(BinOp op) { return op >= BinOp::kEql && op <= BinOp::kLte; }
 bool IsSetOp(BinOp op) { return op >= BinOp::kAnd; }
 
 std::string AggOpString(AggOp op) {
-  static constexpr std::string_view kNames[] = {"sum",    "avg",    "count", "min",     "max",          "group",
-                                                "stddev", "stdvar", "topk",  "bottomk", "count_values", "quantile"};
+  static constexpr std::string_view kNames[] = {"sum",  "avg",     "count",        "min",
+                                                "max",  "group",   "stddev",       "stdvar",
+                                                "topk", "bottomk", "count_values", "quantile"};
   return std::string(kNames[static_cast<int>(op)]);
 }
 
@@ -43,18 +49,26 @@ bool AggHasParam(AggOp op) {
 
 ValueType Expr::Type() const {
   switch (kind) {
-    case ExprKind::kNumber: return ValueType::kScalar;
-    case ExprKind::kString: return ValueType::kString;
-    case ExprKind::kVectorSelector: return ValueType::kVector;
-    case ExprKind::kMatrixSelector: return ValueType::kMatrix;
-    case ExprKind::kSubquery: return ValueType::kMatrix;
+    case ExprKind::kNumber:
+      return ValueType::kScalar;
+    case ExprKind::kString:
+      return ValueType::kString;
+    case ExprKind::kVectorSelector:
+      return ValueType::kVector;
+    case ExprKind::kMatrixSelector:
+      return ValueType::kMatrix;
+    case ExprKind::kSubquery:
+      return ValueType::kMatrix;
     case ExprKind::kParen:
-    case ExprKind::kUnary: return inner->Type();
+    case ExprKind::kUnary:
+      return inner->Type();
     case ExprKind::kBinary:
       return lhs->Type() == ValueType::kScalar && rhs->Type() == ValueType::kScalar ? ValueType::kScalar
-                                                                                      : ValueType::kVector;
-    case ExprKind::kCall: return func->return_type;
-    case ExprKind::kAggregate: return ValueType::kVector;
+                                                                                    : ValueType::kVector;
+    case ExprKind::kCall:
+      return func->return_type;
+    case ExprKind::kAggregate:
+      return ValueType::kVector;
   }
   return ValueType::kNone;
 }
@@ -85,8 +99,12 @@ std::optional<int64_t> ParseDuration(std::string_view s) {
   static constexpr struct {
     std::string_view unit;
     int64_t mult;
-  } kUnits[] = {{"y", 1000LL * 60 * 60 * 24 * 365}, {"w", 1000LL * 60 * 60 * 24 * 7}, {"d", 1000LL * 60 * 60 * 24},
-                {"h", 1000LL * 60 * 60},            {"m", 1000LL * 60},              {"s", 1000},
+  } kUnits[] = {{"y", 1000LL * 60 * 60 * 24 * 365},
+                {"w", 1000LL * 60 * 60 * 24 * 7},
+                {"d", 1000LL * 60 * 60 * 24},
+                {"h", 1000LL * 60 * 60},
+                {"m", 1000LL * 60},
+                {"s", 1000},
                 {"ms", 1}};
   int64_t total = 0;
   size_t next_unit = 0;
@@ -115,7 +133,8 @@ std::string FormatNumber(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (v == 0) return std::signbit(v) ? "-0" : "0";
-  // Shortest round-trip digits, then Go's %v rule (strconv %g, shortest): exponent form when exp < -4 || exp >= 6.
+  // Shortest round-trip digits, then Go's %v rule (strconv %g, shortest): exponent form when exp < -4 || exp
+  // >= 6.
   char buf[64];
   auto res = std::to_chars(buf, buf + sizeof(buf), v, std::chars_format::scientific);
   std::string sci(buf, res.ptr);
@@ -151,15 +170,33 @@ std::string QuoteString(std::string_view s) {
   std::string out = "\"";
   for (unsigned char c : s) {
     switch (c) {
-      case '\a': out += "\\a"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\v': out += "\\v"; break;
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\v':
+        out += "\\v";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
       default:
         if (c < 0x20 || c == 0x7f) {
           char b[8];
@@ -185,9 +222,14 @@ std::string AtOffsetString(const Expr& e) {
       s += b;
       break;
     }
-    case AtMode::kStart: s += " @ start()"; break;
-    case AtMode::kEnd: s += " @ end()"; break;
-    case AtMode::kNone: break;
+    case AtMode::kStart:
+      s += " @ start()";
+      break;
+    case AtMode::kEnd:
+      s += " @ end()";
+      break;
+    case AtMode::kNone:
+      break;
   }
   if (e.offset_ms > 0) {
     s += " offset " + FormatDuration(e.offset_ms);
@@ -212,16 +254,21 @@ std::string SelectorBody(const Expr& e) {
 
 std::string Expr::String() const {
   switch (kind) {
-    case ExprKind::kNumber: return FormatNumber(number);
-    case ExprKind::kString: return QuoteString(str);
-    case ExprKind::kVectorSelector: return SelectorBody(*this) + AtOffsetString(*this);
+    case ExprKind::kNumber:
+      return FormatNumber(number);
+    case ExprKind::kString:
+      return QuoteString(str);
+    case ExprKind::kVectorSelector:
+      return SelectorBody(*this) + AtOffsetString(*this);
     case ExprKind::kMatrixSelector:
       return SelectorBody(*inner) + "[" + FormatDuration(range_ms) + "]" + AtOffsetString(*inner);
     case ExprKind::kSubquery:
-      return inner->String() + "[" + FormatDuration(range_ms) + ":" + (step_ms ? FormatDuration(step_ms) : "") +
-             "]" + AtOffsetString(*this);
-    case ExprKind::kParen: return "(" + inner->String() + ")";
-    case ExprKind::kUnary: return std::string(BinOpString(op)) + inner->String();
+      return inner->String() + "[" + FormatDuration(range_ms) + ":" +
+             (step_ms ? FormatDuration(step_ms) : "") + "]" + AtOffsetString(*this);
+    case ExprKind::kParen:
+      return "(" + inner->String() + ")";
+    case ExprKind::kUnary:
+      return std::string(BinOpString(op)) + inner->String();
     case ExprKind::kBinary: {
       std::string s = lhs->String() + " " + std::string(BinOpString(op));
       if (return_bool) s += " bool";

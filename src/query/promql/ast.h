@@ -16,12 +16,42 @@ enum class ValueType { kNone, kScalar, kVector, kMatrix, kString };
 // "scalar", "instant vector", "range vector", "string", "none" as Prometheus words them.
 std::string ValueTypeName(ValueType t);
 
-enum class BinOp { kAdd, kSub, kMul, kDiv, kMod, kPow, kAtan2, kEql, kNeq, kGtr, kLss, kGte, kLte, kAnd, kOr, kUnless };
+enum class BinOp {
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kAtan2,
+  kEql,
+  kNeq,
+  kGtr,
+  kLss,
+  kGte,
+  kLte,
+  kAnd,
+  kOr,
+  kUnless
+};
 std::string BinOpString(BinOp op);
 bool IsComparison(BinOp op);
 bool IsSetOp(BinOp op);  // and, or, unless
 
-enum class AggOp { kSum, kAvg, kCount, kMin, kMax, kGroup, kStddev, kStdvar, kTopk, kBottomk, kCountValues, kQuantile };
+enum class AggOp {
+  kSum,
+  kAvg,
+  kCount,
+  kMin,
+  kMax,
+  kGroup,
+  kStddev,
+  kStdvar,
+  kTopk,
+  kBottomk,
+  kCountValues,
+  kQuantile
+};
 std::string AggOpString(AggOp op);
 bool AggHasParam(AggOp op);  // topk, bottomk, count_values, quantile
 
@@ -38,7 +68,18 @@ enum class AtMode { kNone, kTimestamp, kStart, kEnd };
 
 struct FunctionDef;
 
-enum class ExprKind { kNumber, kString, kVectorSelector, kMatrixSelector, kSubquery, kParen, kUnary, kBinary, kCall, kAggregate };
+enum class ExprKind {
+  kNumber,
+  kString,
+  kVectorSelector,
+  kMatrixSelector,
+  kSubquery,
+  kParen,
+  kUnary,
+  kBinary,
+  kCall,
+  kAggregate
+};
 
 struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;

@@ -9,7 +9,8 @@ namespace {
 std::string ExpectType(const Expr& e, ValueType want, std::string_view context) {
   ValueType got = e.Type();
   if (got == want) return "";
-  return absl::StrCat("expected type ", ValueTypeName(want), " in ", std::string(context), ", got ", ValueTypeName(got));
+  return absl::StrCat("expected type ", ValueTypeName(want), " in ", std::string(context), ", got ",
+                      ValueTypeName(got));
 }
 
 }  // namespace
@@ -32,7 +33,8 @@ std::string CheckBinaryExpr(Expr& e) {
       }
     }
   }
-  if ((lt != ValueType::kScalar && lt != ValueType::kVector) || (rt != ValueType::kScalar && rt != ValueType::kVector)) {
+  if ((lt != ValueType::kScalar && lt != ValueType::kVector) ||
+      (rt != ValueType::kScalar && rt != ValueType::kVector)) {
     return "binary expression must contain only scalar and instant vector types";
   }
   if (lt != ValueType::kVector || rt != ValueType::kVector) {
@@ -68,7 +70,8 @@ std::string CheckCallExpr(const Expr& e) {
       return absl::StrCat("expected at least ", na, " argument(s) in call to \"", f.name, "\", got ", got);
     }
     if (f.variadic > 0 && na + f.variadic < got) {
-      return absl::StrCat("expected at most ", na + f.variadic, " argument(s) in call to \"", f.name, "\", got ", got);
+      return absl::StrCat("expected at most ", na + f.variadic, " argument(s) in call to \"", f.name,
+                          "\", got ", got);
     }
   }
   for (int i = 0; i < got; ++i) {
@@ -77,7 +80,8 @@ std::string CheckCallExpr(const Expr& e) {
       if (f.variadic == 0) break;
       k = nargs - 1;
     }
-    std::string err = ExpectType(*e.args[i], f.arg_types[k], absl::StrCat("call to function \"", f.name, "\""));
+    std::string err =
+        ExpectType(*e.args[i], f.arg_types[k], absl::StrCat("call to function \"", f.name, "\""));
     if (!err.empty()) return err;
   }
   return "";

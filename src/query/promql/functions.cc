@@ -69,19 +69,29 @@ std::vector<FunctionDef> Builtins() {
       {"vector", {S}, 0, V},
       {"year", {V}, 1, V},
   };
-  for (const char* trig : {"acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "sin", "sinh", "tan",
-                           "tanh"}) {
+  for (const char* trig :
+       {"acos", "acosh", "asin", "asinh", "atan", "atanh", "cos", "cosh", "sin", "sinh", "tan", "tanh"}) {
     f.push_back({trig, {V}, 0, V});
   }
   return f;
 }
 
 // Functions of later Prometheus versions are reserved too, so an extension never shadows one.
-constexpr std::string_view kReservedLater[] = {"histogram_count", "histogram_sum", "histogram_fraction",
-                                               "histogram_stddev", "histogram_stdvar", "mad_over_time",
-                                               "sort_by_label", "sort_by_label_desc", "limitk", "limit_ratio",
-                                               "double_exponential_smoothing", "info", "ts_of_min_over_time",
-                                               "ts_of_max_over_time", "ts_of_last_over_time"};
+constexpr std::string_view kReservedLater[] = {"histogram_count",
+                                               "histogram_sum",
+                                               "histogram_fraction",
+                                               "histogram_stddev",
+                                               "histogram_stdvar",
+                                               "mad_over_time",
+                                               "sort_by_label",
+                                               "sort_by_label_desc",
+                                               "limitk",
+                                               "limit_ratio",
+                                               "double_exponential_smoothing",
+                                               "info",
+                                               "ts_of_min_over_time",
+                                               "ts_of_max_over_time",
+                                               "ts_of_last_over_time"};
 
 struct Registry {
   std::mutex mu;
@@ -136,10 +146,12 @@ absl::Status RegisterFunction(FunctionDef def) {
     return absl::InvalidArgumentError("invalid variadic count for function \"" + def.name + "\"");
   }
   if (def.return_type != ValueType::kVector && def.return_type != ValueType::kScalar) {
-    return absl::InvalidArgumentError("function \"" + def.name + "\" must return a scalar or an instant vector");
+    return absl::InvalidArgumentError("function \"" + def.name +
+                                      "\" must return a scalar or an instant vector");
   }
   for (auto n : kReservedLater) {
-    if (n == def.name) return absl::AlreadyExistsError("function \"" + def.name + "\" is reserved by Prometheus");
+    if (n == def.name)
+      return absl::AlreadyExistsError("function \"" + def.name + "\" is reserved by Prometheus");
   }
   Registry& r = Reg();
   std::lock_guard<std::mutex> lock(r.mu);

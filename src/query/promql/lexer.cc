@@ -92,7 +92,8 @@ size_t ScanNumber(std::string_view s) {
 std::string ParseErrorText(std::string_view input, int pos, std::string_view msg) {
   int line = 1;
   int last_break = -1;
-  if (pos < 0 || pos > static_cast<int>(input.size())) return "invalid position: parse error: " + std::string(msg);
+  if (pos < 0 || pos > static_cast<int>(input.size()))
+    return "invalid position: parse error: " + std::string(msg);
   for (int i = 0; i < pos; ++i) {
     if (input[i] == '\n') {
       line++;
@@ -122,14 +123,30 @@ absl::StatusOr<std::string> UnquoteString(std::string_view q) {
     if (++i >= s.size()) return absl::InvalidArgumentError("invalid syntax");
     char e = s[i];
     switch (e) {
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+        out += '\\';
+        break;
       case '\'':
       case '"':
         if (e != quote) return absl::InvalidArgumentError("invalid syntax");
@@ -150,7 +167,8 @@ absl::StatusOr<std::string> UnquoteString(std::string_view q) {
         if (e == 'x') {
           out += static_cast<char>(v);
         } else {
-          if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return absl::InvalidArgumentError("invalid syntax");
+          if (v > 0x10FFFF || (v >= 0xD800 && v < 0xE000))
+            return absl::InvalidArgumentError("invalid syntax");
           AppendUtf8(out, v);
         }
         break;
@@ -177,12 +195,13 @@ absl::StatusOr<std::string> UnquoteString(std::string_view q) {
 
 std::string DescribeToken(const Token& t) {
   switch (t.type) {
-    case Tok::kEOF: return "end of input";
+    case Tok::kEOF:
+      return "end of input";
     case Tok::kIdentifier: {
-      static const char* kKeywords[] = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool",
-                                        "offset", "start", "end"};
-      static const char* kAggs[] = {"sum", "avg", "count", "min", "max", "group", "stddev", "stdvar",
-                                    "topk", "bottomk", "count_values", "quantile"};
+      static const char* kKeywords[] = {"by",          "without", "on",     "ignoring", "group_left",
+                                        "group_right", "bool",    "offset", "start",    "end"};
+      static const char* kAggs[] = {"sum",    "avg",    "count", "min",     "max",          "group",
+                                    "stddev", "stdvar", "topk",  "bottomk", "count_values", "quantile"};
       std::string lower = absl::AsciiStrToLower(t.text);
       for (const char* k : kKeywords) {
         if (lower == k) return absl::StrCat("<", t.text, ">");
@@ -195,17 +214,23 @@ std::string DescribeToken(const Token& t) {
       }
       return absl::StrCat("identifier \"", t.text, "\"");
     }
-    case Tok::kMetricIdentifier: return absl::StrCat("metric identifier \"", t.text, "\"");
-    case Tok::kNumber: return absl::StrCat("number \"", t.text, "\"");
-    case Tok::kDuration: return absl::StrCat("duration \"", t.text, "\"");
+    case Tok::kMetricIdentifier:
+      return absl::StrCat("metric identifier \"", t.text, "\"");
+    case Tok::kNumber:
+      return absl::StrCat("number \"", t.text, "\"");
+    case Tok::kDuration:
+      return absl::StrCat("duration \"", t.text, "\"");
     case Tok::kString: {
       std::string q = QuoteString(t.text);
       if (t.text.size() > 10) q = QuoteString(t.text.substr(0, 10)) + "...";
       return absl::StrCat("string ", q);
     }
-    case Tok::kAssign: return "\"=\"";
-    case Tok::kEqlRegex: return "\"=~\"";
-    case Tok::kNeqRegex: return "\"!~\"";
+    case Tok::kAssign:
+      return "\"=\"";
+    case Tok::kEqlRegex:
+      return "\"=~\"";
+    case Tok::kNeqRegex:
+      return "\"!~\"";
     case Tok::kAdd:
     case Tok::kSub:
     case Tok::kMul:
@@ -217,8 +242,10 @@ std::string DescribeToken(const Token& t) {
     case Tok::kGtr:
     case Tok::kLss:
     case Tok::kGte:
-    case Tok::kLte: return absl::StrCat("<op:", t.text, ">");
-    default: return absl::StrCat("\"", t.text, "\"");
+    case Tok::kLte:
+      return absl::StrCat("<op:", t.text, ">");
+    default:
+      return absl::StrCat("\"", t.text, "\"");
   }
 }
 
@@ -269,7 +296,8 @@ std::vector<Token> Lex(std::string_view in) {
       } else {
         size_t j = i;
         while (j < in.size() && (IsAlnum(in[j]) || in[j] == '.')) ++j;
-        return err(i, absl::StrCat("bad number or duration syntax: \"", std::string(in.substr(i, j - i)), "\""));
+        return err(i,
+                   absl::StrCat("bad number or duration syntax: \"", std::string(in.substr(i, j - i)), "\""));
       }
     } else if (IsAlpha(c) || c == ':') {
       size_t j = i;
@@ -305,15 +333,24 @@ std::vector<Token> Lex(std::string_view in) {
       t.value = std::move(*v);
     } else {
       std::string_view two = rest.substr(0, 2);
-      if (two == "==") single(Tok::kEql, 2);
-      else if (two == "!=") single(Tok::kNeq, 2);
-      else if (two == ">=") single(Tok::kGte, 2);
-      else if (two == "<=") single(Tok::kLte, 2);
-      else if (two == "=~") single(Tok::kEqlRegex, 2);
-      else if (two == "!~") single(Tok::kNeqRegex, 2);
+      if (two == "==")
+        single(Tok::kEql, 2);
+      else if (two == "!=")
+        single(Tok::kNeq, 2);
+      else if (two == ">=")
+        single(Tok::kGte, 2);
+      else if (two == "<=")
+        single(Tok::kLte, 2);
+      else if (two == "=~")
+        single(Tok::kEqlRegex, 2);
+      else if (two == "!~")
+        single(Tok::kNeqRegex, 2);
       else {
         switch (c) {
-          case '(': single(Tok::kLeftParen, 1); paren_depth++; break;
+          case '(':
+            single(Tok::kLeftParen, 1);
+            paren_depth++;
+            break;
           case ')':
             if (--paren_depth < 0) return err(i, "unexpected right parenthesis ')'");
             single(Tok::kRightParen, 1);
@@ -338,19 +375,43 @@ std::vector<Token> Lex(std::string_view in) {
             single(Tok::kRightBracket, 1);
             bracket_depth--;
             break;
-          case ',': single(Tok::kComma, 1); break;
-          case '@': single(Tok::kAt, 1); break;
-          case '=': single(Tok::kAssign, 1); break;
-          case '+': single(Tok::kAdd, 1); break;
-          case '-': single(Tok::kSub, 1); break;
-          case '*': single(Tok::kMul, 1); break;
-          case '/': single(Tok::kDiv, 1); break;
-          case '%': single(Tok::kMod, 1); break;
-          case '^': single(Tok::kPow, 1); break;
-          case '>': single(Tok::kGtr, 1); break;
-          case '<': single(Tok::kLss, 1); break;
-          case '!': return err(i, "unexpected character after '!': '" + std::string(rest.substr(1, 1)) + "'");
-          default: return err(i, "unexpected character: '" + std::string(rest.substr(0, 1)) + "'");
+          case ',':
+            single(Tok::kComma, 1);
+            break;
+          case '@':
+            single(Tok::kAt, 1);
+            break;
+          case '=':
+            single(Tok::kAssign, 1);
+            break;
+          case '+':
+            single(Tok::kAdd, 1);
+            break;
+          case '-':
+            single(Tok::kSub, 1);
+            break;
+          case '*':
+            single(Tok::kMul, 1);
+            break;
+          case '/':
+            single(Tok::kDiv, 1);
+            break;
+          case '%':
+            single(Tok::kMod, 1);
+            break;
+          case '^':
+            single(Tok::kPow, 1);
+            break;
+          case '>':
+            single(Tok::kGtr, 1);
+            break;
+          case '<':
+            single(Tok::kLss, 1);
+            break;
+          case '!':
+            return err(i, "unexpected character after '!': '" + std::string(rest.substr(1, 1)) + "'");
+          default:
+            return err(i, "unexpected character: '" + std::string(rest.substr(0, 1)) + "'");
         }
       }
     }

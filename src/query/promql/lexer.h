@@ -17,12 +17,30 @@ enum class Tok {
   kNumber,            // 1, 0x1f, 1.5e3, Inf, NaN
   kDuration,          // 5m, 1h30m
   kString,            // the quoted source text; Token::value holds the unquoted value
-  kLeftParen, kRightParen, kLeftBrace, kRightBrace, kLeftBracket, kRightBracket,
-  kComma, kColon, kAt,
-  kAssign,                      // =
-  kEqlRegex, kNeqRegex,         // =~ !~
-  kAdd, kSub, kMul, kDiv, kMod, kPow,
-  kEql, kNeq, kGtr, kLss, kGte, kLte,  // == != > < >= <=
+  kLeftParen,
+  kRightParen,
+  kLeftBrace,
+  kRightBrace,
+  kLeftBracket,
+  kRightBracket,
+  kComma,
+  kColon,
+  kAt,
+  kAssign,  // =
+  kEqlRegex,
+  kNeqRegex,  // =~ !~
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kEql,
+  kNeq,
+  kGtr,
+  kLss,
+  kGte,
+  kLte,  // == != > < >= <=
 };
 
 struct Token {

@@ -54,7 +54,9 @@ class Parser {
     return t;
   }
   static std::string Lower(const Token& t) { return absl::AsciiStrToLower(t.text); }
-  bool IsWord(const Token& t, std::string_view w) const { return t.type == Tok::kIdentifier && Lower(t) == w; }
+  bool IsWord(const Token& t, std::string_view w) const {
+    return t.type == Tok::kIdentifier && Lower(t) == w;
+  }
 
   void Fail(int pos, std::string msg) {
     if (failed_) return;
@@ -90,27 +92,80 @@ class Parser {
   bool PeekBinOp(BinOp* op, int* prec) const {
     const Token& t = Peek();
     switch (t.type) {
-      case Tok::kAdd: *op = BinOp::kAdd; *prec = kPrecAdd; return true;
-      case Tok::kSub: *op = BinOp::kSub; *prec = kPrecAdd; return true;
-      case Tok::kMul: *op = BinOp::kMul; *prec = kPrecMul; return true;
-      case Tok::kDiv: *op = BinOp::kDiv; *prec = kPrecMul; return true;
-      case Tok::kMod: *op = BinOp::kMod; *prec = kPrecMul; return true;
-      case Tok::kPow: *op = BinOp::kPow; *prec = kPrecPow; return true;
-      case Tok::kEql: *op = BinOp::kEql; *prec = kPrecCmp; return true;
-      case Tok::kNeq: *op = BinOp::kNeq; *prec = kPrecCmp; return true;
-      case Tok::kGtr: *op = BinOp::kGtr; *prec = kPrecCmp; return true;
-      case Tok::kLss: *op = BinOp::kLss; *prec = kPrecCmp; return true;
-      case Tok::kGte: *op = BinOp::kGte; *prec = kPrecCmp; return true;
-      case Tok::kLte: *op = BinOp::kLte; *prec = kPrecCmp; return true;
+      case Tok::kAdd:
+        *op = BinOp::kAdd;
+        *prec = kPrecAdd;
+        return true;
+      case Tok::kSub:
+        *op = BinOp::kSub;
+        *prec = kPrecAdd;
+        return true;
+      case Tok::kMul:
+        *op = BinOp::kMul;
+        *prec = kPrecMul;
+        return true;
+      case Tok::kDiv:
+        *op = BinOp::kDiv;
+        *prec = kPrecMul;
+        return true;
+      case Tok::kMod:
+        *op = BinOp::kMod;
+        *prec = kPrecMul;
+        return true;
+      case Tok::kPow:
+        *op = BinOp::kPow;
+        *prec = kPrecPow;
+        return true;
+      case Tok::kEql:
+        *op = BinOp::kEql;
+        *prec = kPrecCmp;
+        return true;
+      case Tok::kNeq:
+        *op = BinOp::kNeq;
+        *prec = kPrecCmp;
+        return true;
+      case Tok::kGtr:
+        *op = BinOp::kGtr;
+        *prec = kPrecCmp;
+        return true;
+      case Tok::kLss:
+        *op = BinOp::kLss;
+        *prec = kPrecCmp;
+        return true;
+      case Tok::kGte:
+        *op = BinOp::kGte;
+        *prec = kPrecCmp;
+        return true;
+      case Tok::kLte:
+        *op = BinOp::kLte;
+        *prec = kPrecCmp;
+        return true;
       case Tok::kIdentifier: {
         std::string w = Lower(t);
-        if (w == "atan2") { *op = BinOp::kAtan2; *prec = kPrecMul; return true; }
-        if (w == "and") { *op = BinOp::kAnd; *prec = kPrecAnd; return true; }
-        if (w == "unless") { *op = BinOp::kUnless; *prec = kPrecAnd; return true; }
-        if (w == "or") { *op = BinOp::kOr; *prec = kPrecOr; return true; }
+        if (w == "atan2") {
+          *op = BinOp::kAtan2;
+          *prec = kPrecMul;
+          return true;
+        }
+        if (w == "and") {
+          *op = BinOp::kAnd;
+          *prec = kPrecAnd;
+          return true;
+        }
+        if (w == "unless") {
+          *op = BinOp::kUnless;
+          *prec = kPrecAnd;
+          return true;
+        }
+        if (w == "or") {
+          *op = BinOp::kOr;
+          *prec = kPrecOr;
+          return true;
+        }
         return false;
       }
-      default: return false;
+      default:
+        return false;
     }
   }
 
@@ -208,8 +263,9 @@ class Parser {
       }
       ValueType ty = operand->Type();
       if (ty != ValueType::kScalar && ty != ValueType::kVector) {
-        Fail(pos, absl::StrCat("unary expression only allowed on expressions of type scalar or instant vector, got \"",
-                               ValueTypeName(ty), "\""));
+        Fail(pos, absl::StrCat(
+                      "unary expression only allowed on expressions of type scalar or instant vector, got \"",
+                      ValueTypeName(ty), "\""));
         return operand;
       }
       auto e = std::make_unique<Expr>();
@@ -295,9 +351,10 @@ class Parser {
   Expr* ModifierTarget(Expr& e, std::string_view what) {
     if (e.kind == ExprKind::kVectorSelector || e.kind == ExprKind::kSubquery) return &e;
     if (e.kind == ExprKind::kMatrixSelector) return e.inner.get();
-    Fail(e.pos, absl::StrCat(std::string(what),
-                             " modifier must be preceded by an instant vector selector or range vector selector or "
-                             "a subquery"));
+    Fail(e.pos,
+         absl::StrCat(std::string(what),
+                      " modifier must be preceded by an instant vector selector or range vector selector or "
+                      "a subquery"));
     return nullptr;
   }
 
@@ -365,7 +422,8 @@ class Parser {
     if (lower == "inf") return INFINITY;
     if (lower == "nan") return NAN;
     // Integers with base prefixes (0x.., 0..) as Go's ParseInt(s, 0, 64), else a float.
-    if (s.find_first_of(".eEpP") == std::string::npos || (lower.rfind("0x", 0) == 0 && s.find('.') == std::string::npos)) {
+    if (s.find_first_of(".eEpP") == std::string::npos ||
+        (lower.rfind("0x", 0) == 0 && s.find('.') == std::string::npos)) {
       errno = 0;
       char* end = nullptr;
       long long v = std::strtoll(s.c_str(), &end, 0);
@@ -404,7 +462,8 @@ class Parser {
         Next();
         return e;
       }
-      case Tok::kLeftBrace: return ParseSelector("", t.pos);
+      case Tok::kLeftBrace:
+        return ParseSelector("", t.pos);
       case Tok::kMetricIdentifier: {
         int pos = t.pos;
         std::string name = Next().text;
@@ -412,20 +471,28 @@ class Parser {
       }
       case Tok::kIdentifier: {
         std::string w = Lower(t);
-        static const std::pair<const char*, AggOp> kAggs[] = {
-            {"sum", AggOp::kSum},       {"avg", AggOp::kAvg},         {"count", AggOp::kCount},
-            {"min", AggOp::kMin},       {"max", AggOp::kMax},         {"group", AggOp::kGroup},
-            {"stddev", AggOp::kStddev}, {"stdvar", AggOp::kStdvar},   {"topk", AggOp::kTopk},
-            {"bottomk", AggOp::kBottomk}, {"count_values", AggOp::kCountValues}, {"quantile", AggOp::kQuantile}};
+        static const std::pair<const char*, AggOp> kAggs[] = {{"sum", AggOp::kSum},
+                                                              {"avg", AggOp::kAvg},
+                                                              {"count", AggOp::kCount},
+                                                              {"min", AggOp::kMin},
+                                                              {"max", AggOp::kMax},
+                                                              {"group", AggOp::kGroup},
+                                                              {"stddev", AggOp::kStddev},
+                                                              {"stdvar", AggOp::kStdvar},
+                                                              {"topk", AggOp::kTopk},
+                                                              {"bottomk", AggOp::kBottomk},
+                                                              {"count_values", AggOp::kCountValues},
+                                                              {"quantile", AggOp::kQuantile}};
         for (const auto& [name, op] : kAggs) {
           if (w == name) {
             const Token& n = Peek(1);
-            if (n.type == Tok::kLeftParen || IsWord(n, "by") || IsWord(n, "without")) return ParseAggregate(op);
+            if (n.type == Tok::kLeftParen || IsWord(n, "by") || IsWord(n, "without"))
+              return ParseAggregate(op);
           }
         }
         if (Peek(1).type == Tok::kLeftParen) return ParseCall();
-        static const char* kReserved[] = {"by", "without", "on", "ignoring", "group_left", "group_right", "bool",
-                                          "and", "or", "unless", "atan2", "offset"};
+        static const char* kReserved[] = {"by",   "without", "on", "ignoring", "group_left", "group_right",
+                                          "bool", "and",     "or", "unless",   "atan2",      "offset"};
         for (const char* r : kReserved) {
           if (w == r) {
             Unexpected(t);
@@ -461,10 +528,18 @@ class Parser {
         std::string lname = Next().text;
         MatchType mt;
         switch (Peek().type) {
-          case Tok::kAssign: mt = MatchType::kEqual; break;
-          case Tok::kNeq: mt = MatchType::kNotEqual; break;
-          case Tok::kEqlRegex: mt = MatchType::kRegexMatch; break;
-          case Tok::kNeqRegex: mt = MatchType::kRegexNoMatch; break;
+          case Tok::kAssign:
+            mt = MatchType::kEqual;
+            break;
+          case Tok::kNeq:
+            mt = MatchType::kNotEqual;
+            break;
+          case Tok::kEqlRegex:
+            mt = MatchType::kRegexMatch;
+            break;
+          case Tok::kNeqRegex:
+            mt = MatchType::kRegexNoMatch;
+            break;
           default:
             Unexpected(Peek(), "label matching", "label matching operator");
             return e;
@@ -578,8 +653,8 @@ class Parser {
       return e;
     }
     if (args.size() != want) {
-      Fail(e->pos, absl::StrCat("wrong number of arguments for aggregate expression provided, expected ", want,
-                                ", got ", args.size()));
+      Fail(e->pos, absl::StrCat("wrong number of arguments for aggregate expression provided, expected ",
+                                want, ", got ", args.size()));
       return e;
     }
     if (want == 2) e->param = std::move(args[0]);
@@ -614,7 +689,8 @@ class Parser {
 
 absl::StatusOr<ExprPtr> ParseExpr(std::string_view input) {
   auto toks = Lex(input);
-  if (toks.size() == 1) return absl::InvalidArgumentError(ParseErrorText(input, 0, "no expression found in input"));
+  if (toks.size() == 1)
+    return absl::InvalidArgumentError(ParseErrorText(input, 0, "no expression found in input"));
   Parser p(input, std::move(toks));
   auto e = p.ParseAll();
   if (!e.ok()) return e.status();

@@ -19,8 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kFiles[] = {"aggregators", "at_modifier", "collision",  "functions", "histograms", "literals",
-                              "operators",   "selectors",   "staleness", "subquery",  "trig_functions"};
+const char* const kFiles[] = {"aggregators", "at_modifier", "collision",     "functions",
+                              "histograms",  "literals",    "operators",     "selectors",
+                              "staleness",   "subquery",    "trig_functions"};
 
 fs::path SuiteDir() {
   const char* env = std::getenv("FORESIGHT_SHARED_DIR");

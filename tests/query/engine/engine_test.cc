@@ -38,11 +38,13 @@ class CountingQueryable : public storage::Queryable {
   class Q : public storage::Querier {
    public:
     Q(CountingQueryable* p, std::unique_ptr<storage::Querier> in) : p_(p), in_(std::move(in)) {}
-    std::unique_ptr<storage::SeriesSet> Select(std::span<const Matcher> m, const storage::SelectHints* h) override {
+    std::unique_ptr<storage::SeriesSet> Select(std::span<const Matcher> m,
+                                               const storage::SelectHints* h) override {
       p_->selects++;
       return in_->Select(m, h);
     }
-    absl::StatusOr<std::vector<std::string>> LabelValues(std::string_view n, std::span<const Matcher> m) override {
+    absl::StatusOr<std::vector<std::string>> LabelValues(std::string_view n,
+                                                         std::span<const Matcher> m) override {
       return in_->LabelValues(n, m);
     }
     absl::StatusOr<std::vector<std::string>> LabelNames(std::span<const Matcher> m) override {
@@ -150,7 +152,7 @@ TEST_F(EngineTest, RangeQuerySelectsEachSelectorOnce) {
                          10 * kMin, 60 * kMin, 15000);
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(counting.queriers.load(), 1);
-  EXPECT_EQ(counting.selects.load(), 2);  // one per selector, not per step
+  EXPECT_EQ(counting.selects.load(), 2);                       // one per selector, not per step
   EXPECT_EQ(counting.last_mint, 10 * kMin - kMin - 5 * kMin);  // start - offset - lookback (> the 5m range)
   EXPECT_EQ(counting.last_maxt, 60 * kMin);
   const auto& m = std::get<Matrix>(r->value);
@@ -195,7 +197,8 @@ TEST_F(EngineTest, ErrorsAreTypedAndWordedAsPrometheus) {
   r = engine_.Range(db_, "http_requests_total[5m]", 0, 60000, 1000);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(ErrorTypeOf(r.status()), ErrorType::kBadData);
-  EXPECT_EQ(r.status().message(), "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
+  EXPECT_EQ(r.status().message(),
+            "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
 
   r = engine_.Range(db_, "up", 0, 60000, 0);
   ASSERT_FALSE(r.ok());
@@ -205,10 +208,11 @@ TEST_F(EngineTest, ErrorsAreTypedAndWordedAsPrometheus) {
   r = engine_.Instant(db_, "http_requests_total + on() http_requests_total", 10 * kMin);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(ErrorTypeOf(r.status()), ErrorType::kExecution);
-  EXPECT_EQ(r.status().message(),
-            "found duplicate series for the match group {} on the right hand-side of the operation: "
-            "[{__name__=\"http_requests_total\", job=\"web\"}, {__name__=\"http_requests_total\", job=\"api\"}];"
-            "many-to-many matching not allowed: matching labels must be unique on one side");
+  EXPECT_EQ(
+      r.status().message(),
+      "found duplicate series for the match group {} on the right hand-side of the operation: "
+      "[{__name__=\"http_requests_total\", job=\"web\"}, {__name__=\"http_requests_total\", job=\"api\"}];"
+      "many-to-many matching not allowed: matching labels must be unique on one side");
 
   r = engine_.Instant(db_, "sum(http_requests_total) * on() group_left http_requests_total", 10 * kMin);
   ASSERT_FALSE(r.ok());
@@ -224,7 +228,8 @@ TEST_F(EngineTest, SampleLimit) {
   auto r = small.Range(db_, "http_requests_total", 0, 60 * kMin, 15000);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(ErrorTypeOf(r.status()), ErrorType::kExecution);
-  EXPECT_EQ(r.status().message(), "query processing would load too many samples into memory in query execution");
+  EXPECT_EQ(r.status().message(),
+            "query processing would load too many samples into memory in query execution");
   EXPECT_TRUE(small.Instant(db_, "http_requests_total", 0).ok());
 }
 
@@ -276,20 +281,21 @@ TEST_F(EngineTest, ExtensionFunctions) {
   ASSERT_TRUE(RegisterExtensionFunction({"test_twice", {ValueType::kVector}, 0, ValueType::kVector},
                                         [](const FunctionCall& c) -> absl::StatusOr<Vector> {
                                           Vector out;
-                                          for (const auto& s : c.args[0].vector) out.push_back({s.metric, c.t, 2 * s.v});
+                                          for (const auto& s : c.args[0].vector)
+                                            out.push_back({s.metric, c.t, 2 * s.v});
                                           return out;
                                         })
                   .ok());
-  ASSERT_TRUE(RegisterExtensionFunction(
-                  {"test_points", {ValueType::kMatrix}, 0, ValueType::kVector},
-                  [](const FunctionCall& c) -> absl::StatusOr<Vector> {
-                    Vector out;
-                    for (const auto& s : c.args[0].matrix) {
-                      out.push_back({s.metric, c.t, static_cast<double>(s.points.size())});
-                    }
-                    return out;
-                  })
-                  .ok());
+  ASSERT_TRUE(
+      RegisterExtensionFunction({"test_points", {ValueType::kMatrix}, 0, ValueType::kVector},
+                                [](const FunctionCall& c) -> absl::StatusOr<Vector> {
+                                  Vector out;
+                                  for (const auto& s : c.args[0].matrix) {
+                                    out.push_back({s.metric, c.t, static_cast<double>(s.points.size())});
+                                  }
+                                  return out;
+                                })
+          .ok());
   EXPECT_EQ(RegisterExtensionFunction({"rate", {ValueType::kMatrix}, 0, ValueType::kVector},
                                       [](const FunctionCall&) -> absl::StatusOr<Vector> { return Vector{}; })
                 .code(),
@@ -340,7 +346,8 @@ TEST(TestScript, RunnerCatchesWrongExpectations) {
   Engine engine;
   auto r = testing::RunTestScript(
       "load 1m\n  foo{a=\"b\"} 1 2 3\n\neval instant at 1m foo\n  foo{a=\"b\"} 2\n\n"
-      "eval instant at 1m foo\n  foo{a=\"b\"} 3\n\neval_fail instant at 0 foo\n\neval instant at 2m 1 + 1\n  2\n",
+      "eval instant at 1m foo\n  foo{a=\"b\"} 3\n\neval_fail instant at 0 foo\n\neval instant at 2m 1 + 1\n  "
+      "2\n",
       mem, engine);
   ASSERT_TRUE(r.status.ok()) << r.status;
   ASSERT_EQ(r.evals.size(), 4u);

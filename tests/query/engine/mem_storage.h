@@ -15,7 +15,8 @@ class MemStorage : public storage::Queryable {
   // Adds a sample; a second sample at the same timestamp is dropped (the first wins, as in Prometheus' head).
   void Add(const Labels& l, int64_t t, double v) {
     auto& s = series_[l];
-    auto it = std::lower_bound(s.begin(), s.end(), t, [](const storage::Sample& a, int64_t x) { return a.t < x; });
+    auto it =
+        std::lower_bound(s.begin(), s.end(), t, [](const storage::Sample& a, int64_t x) { return a.t < x; });
     if (it == s.end() || it->t != t) s.insert(it, storage::Sample{t, v});
   }
   void Clear() { series_.clear(); }
@@ -68,7 +69,8 @@ class MemStorage : public storage::Queryable {
   class MemQuerier : public storage::Querier {
    public:
     MemQuerier(MemStorage* st, int64_t mint, int64_t maxt) : st_(st), mint_(mint), maxt_(maxt) {}
-    std::unique_ptr<storage::SeriesSet> Select(std::span<const Matcher> ms, const storage::SelectHints*) override {
+    std::unique_ptr<storage::SeriesSet> Select(std::span<const Matcher> ms,
+                                               const storage::SelectHints*) override {
       std::vector<MemSeries> out;
       for (const auto& [l, samples] : st_->series_) {
         bool ok = true;
@@ -82,7 +84,8 @@ class MemStorage : public storage::Queryable {
       }
       return std::make_unique<Set>(std::move(out));
     }
-    absl::StatusOr<std::vector<std::string>> LabelValues(std::string_view, std::span<const Matcher>) override {
+    absl::StatusOr<std::vector<std::string>> LabelValues(std::string_view,
+                                                         std::span<const Matcher>) override {
       return std::vector<std::string>{};
     }
     absl::StatusOr<std::vector<std::string>> LabelNames(std::span<const Matcher>) override {

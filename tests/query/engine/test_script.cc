@@ -1,7 +1,7 @@
 #include "test_script.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <sstream>
 
@@ -43,7 +43,8 @@ std::optional<double> ParseNumber(std::string s) {
 absl::StatusOr<std::pair<Labels, std::string>> ParseSeriesLabels(std::string_view line) {
   size_t i = 0;
   std::vector<Label> labels;
-  while (i < line.size() && (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_' || line[i] == ':')) {
+  while (i < line.size() &&
+         (std::isalnum(static_cast<unsigned char>(line[i])) || line[i] == '_' || line[i] == ':')) {
     ++i;
   }
   if (i > 0) labels.push_back(Label{"__name__", std::string(line.substr(0, i))});
@@ -119,7 +120,8 @@ std::string CompareVector(const EvalCmd& c, const Vector& got) {
     if (c.ordered) {
       if (got[i].metric == e.labels) match = &got[i];
       if (!match) {
-        return absl::StrCat("expected ", e.labels.ToString(), " at position ", i, ", got:", FormatVector(got));
+        return absl::StrCat("expected ", e.labels.ToString(), " at position ", i,
+                            ", got:", FormatVector(got));
       }
     } else {
       for (const auto& g : got) {
@@ -128,8 +130,8 @@ std::string CompareVector(const EvalCmd& c, const Vector& got) {
       if (!match) return absl::StrCat("missing ", e.labels.ToString(), "; got:", FormatVector(got));
     }
     if (!AlmostEqual(match->v, e.value)) {
-      return absl::StrCat("value of ", e.labels.ToString(), ": expected ", promql::FormatNumber(e.value), ", got ",
-                          promql::FormatNumber(match->v));
+      return absl::StrCat("value of ", e.labels.ToString(), ": expected ", promql::FormatNumber(e.value),
+                          ", got ", promql::FormatNumber(match->v));
     }
   }
   return "";
@@ -144,7 +146,8 @@ std::string RunEval(const EvalCmd& c, ScriptStorage& storage, Engine& engine) {
     double v = std::get<Scalar>(res->value).v;
     if (!c.scalar) return "expected a vector, got scalar " + promql::FormatNumber(v);
     if (!AlmostEqual(v, c.scalar_value)) {
-      return absl::StrCat("expected scalar ", promql::FormatNumber(c.scalar_value), ", got ", promql::FormatNumber(v));
+      return absl::StrCat("expected scalar ", promql::FormatNumber(c.scalar_value), ", got ",
+                          promql::FormatNumber(v));
     }
   } else if (res->type == ValueType::kVector) {
     if (c.scalar) return "expected a scalar, got a vector";
@@ -202,8 +205,9 @@ absl::StatusOr<std::vector<std::optional<double>>> ParseSeriesValues(const std::
   for (const auto& tok : tokens) {
     std::string t = tok;
     int64_t times = -1;
-    if (size_t x = t.rfind('x'); x != std::string::npos && x + 1 < t.size() &&
-                                 std::all_of(t.begin() + x + 1, t.end(), [](char c) { return std::isdigit(c); })) {
+    if (size_t x = t.rfind('x');
+        x != std::string::npos && x + 1 < t.size() &&
+        std::all_of(t.begin() + x + 1, t.end(), [](char c) { return std::isdigit(c); })) {
       times = std::stoll(t.substr(x + 1));
       t = t.substr(0, x);
     }
@@ -279,10 +283,12 @@ ScriptResult RunTestScript(const std::string& text, ScriptStorage& storage, Engi
         if (!vals.ok()) return fail(static_cast<int>(i), std::string(vals.status().message()));
         std::vector<storage::Sample> samples;
         for (size_t k = 0; k < vals->size(); ++k) {
-          if ((*vals)[k]) samples.push_back(storage::Sample{static_cast<int64_t>(k) * *interval, *(*vals)[k]});
+          if ((*vals)[k])
+            samples.push_back(storage::Sample{static_cast<int64_t>(k) * *interval, *(*vals)[k]});
         }
         // As Prometheus' harness: a series defined twice in one load keeps its last definition.
-        auto same = std::find_if(batch.begin(), batch.end(), [&](const auto& b) { return b.first == ls->first; });
+        auto same =
+            std::find_if(batch.begin(), batch.end(), [&](const auto& b) { return b.first == ls->first; });
         if (same != batch.end()) {
           same->second = std::move(samples);
         } else {
@@ -314,7 +320,8 @@ ScriptResult RunTestScript(const std::string& text, ScriptStorage& storage, Engi
         auto ls = ParseSeriesLabels(body);
         if (!ls.ok()) return fail(static_cast<int>(i), std::string(ls.status().message()));
         auto vals = ParseSeriesValues(Fields(ls->second));
-        if (!vals.ok() || vals->size() != 1 || !(*vals)[0]) return fail(static_cast<int>(i), "bad expected value");
+        if (!vals.ok() || vals->size() != 1 || !(*vals)[0])
+          return fail(static_cast<int>(i), "bad expected value");
         c.expected.push_back(Expected{ls->first, *(*vals)[0]});
       }
       EvalOutcome o;

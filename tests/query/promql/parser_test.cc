@@ -102,7 +102,8 @@ const Valid kValid[] = {
     {"round(foo)", "round(foo)"},
     {"round(foo, 5)", "round(foo, 5)"},
     {"label_join(foo, \"d\", \",\", \"a\", \"b\")", "label_join(foo, \"d\", \",\", \"a\", \"b\")"},
-    {"label_replace(foo, \"d\", \"$1\", \"s\", \"(.*)\")", "label_replace(foo, \"d\", \"$1\", \"s\", \"(.*)\")"},
+    {"label_replace(foo, \"d\", \"$1\", \"s\", \"(.*)\")",
+     "label_replace(foo, \"d\", \"$1\", \"s\", \"(.*)\")"},
     {"histogram_quantile(0.9, rate(foo_bucket[5m]))", "histogram_quantile(0.9, rate(foo_bucket[5m]))"},
     {"holt_winters(foo[10m], 0.5, 0.5)", "holt_winters(foo[10m], 0.5, 0.5)"},
     {"quantile_over_time(0.5, foo[5m])", "quantile_over_time(0.5, foo[5m])"},
@@ -191,10 +192,12 @@ const Invalid kInvalid[] = {
     {"round(foo, 1, 2)", "1:1: parse error: expected at most 2 argument(s) in call to \"round\", got 3"},
     {"label_join(foo)", "1:1: parse error: expected at least 3 argument(s) in call to \"label_join\", got 1"},
     {"nosuchfunc(foo)", "1:1: parse error: unknown function with name \"nosuchfunc\""},
-    {"sum(foo[5m])", "1:1: parse error: expected type instant vector in aggregation expression, got range vector"},
+    {"sum(foo[5m])",
+     "1:1: parse error: expected type instant vector in aggregation expression, got range vector"},
     {"topk(foo, bar)", "1:1: parse error: expected type scalar in aggregation parameter, got instant vector"},
     {"count_values(1, foo)", "1:1: parse error: expected type string in aggregation parameter, got scalar"},
-    {"topk(foo)", "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 2, got 1"},
+    {"topk(foo)",
+     "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 2, got 1"},
     {"1 > 2", "1:1: parse error: comparisons between scalars must use BOOL modifier"},
     {"foo + bool bar", "1:1: parse error: bool modifier can only be used on comparison operators"},
     {"1 and foo", "1:1: parse error: set operator \"and\" not allowed in binary scalar expression"},
@@ -208,13 +211,17 @@ const Invalid kInvalid[] = {
     {"foo{__name__=\"bar\"}", "1:1: parse error: metric name must not be set twice: \"foo\" or \"bar\""},
     {"(foo)[5m]", "1:1: parse error: ranges only allowed for vector selectors"},
     {"(foo) offset 5m",
-     "1:1: parse error: offset modifier must be preceded by an instant vector selector or range vector selector or "
+     "1:1: parse error: offset modifier must be preceded by an instant vector selector or range vector "
+     "selector or "
      "a subquery"},
     {"foo offset 5m offset 5m", "1:15: parse error: offset may not be set multiple times"},
     {"foo @ 1 @ 2", "1:9: parse error: @ <timestamp> may not be set multiple times"},
     {"foo @ Inf", "1:5: parse error: timestamp out of bounds for @ modifier: inf"},
-    {"-\"s\"", "1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got \"string\""},
-    {"foo[5m][1m:]", "1:1: parse error: subquery is only allowed on instant vector, got range vector in \"foo[5m]\" instead"},
+    {"-\"s\"",
+     "1:1: parse error: unary expression only allowed on expressions of type scalar or instant vector, got "
+     "\"string\""},
+    {"foo[5m][1m:]",
+     "1:1: parse error: subquery is only allowed on instant vector, got range vector in \"foo[5m]\" instead"},
     {"foo{a=~\"(\"}", "1:8: parse error: invalid regular expression ..."},
     {"\"unterminated", "1:1: parse error: unterminated quoted string"},
     {"foo ?", "1:5: parse error: unexpected character: '?'"},
@@ -222,7 +229,9 @@ const Invalid kInvalid[] = {
     {"sum(foo) by (a) (bar)", "1:17: parse error: unexpected \"(\""},
     {"(1 + 2", "1:7: parse error: unclosed left parenthesis"},
     {"foo[5]", "1:5: parse error: bad duration syntax: \"5\""},
-    {"sum by (a", "1:10: parse error: unexpected end of input in grouping opts, expected \",\" or \")\""},
+    {"sum by (a", "1:10: parse error: unclosed left parenthesis"},
+    {"sum by (a b) (foo)",
+     "1:11: parse error: unexpected identifier \"b\" in grouping opts, expected \",\" or \")\""},
     {"foo bar", "1:5: parse error: unexpected identifier \"bar\""},
     {"1 + by", "1:5: parse error: unexpected <by>"},
     {"5m", "1:1: parse error: unexpected duration \"5m\""},
@@ -283,7 +292,8 @@ TEST(PromqlParser, MutationsNeverCrash) {
 
 TEST(PromqlParser, DurationsAndNumbers) {
   EXPECT_EQ(ParseDuration("1h30m"), 5400000);
-  EXPECT_EQ(ParseDuration("1y2w3d4h5m6s7ms"), 31536000000 + 1209600000 + 259200000 + 14400000 + 300000 + 6007);
+  EXPECT_EQ(ParseDuration("1y2w3d4h5m6s7ms"),
+            31536000000 + 1209600000 + 259200000 + 14400000 + 300000 + 6007);
   EXPECT_EQ(ParseDuration("0"), 0);
   EXPECT_FALSE(ParseDuration("5m1h"));
   EXPECT_FALSE(ParseDuration("5"));
@@ -305,7 +315,9 @@ TEST(PromqlFunctions, Registration) {
             absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(RegisterFunction({"bad-name", {ValueType::kVector}, 0, ValueType::kVector}).code(),
             absl::StatusCode::kInvalidArgument);
-  ASSERT_TRUE(RegisterFunction({"test_forecast", {ValueType::kMatrix, ValueType::kScalar}, 0, ValueType::kVector}).ok());
+  ASSERT_TRUE(
+      RegisterFunction({"test_forecast", {ValueType::kMatrix, ValueType::kScalar}, 0, ValueType::kVector})
+          .ok());
   EXPECT_EQ(RegisterFunction({"test_forecast", {ValueType::kVector}, 0, ValueType::kVector}).code(),
             absl::StatusCode::kAlreadyExists);
   EXPECT_TRUE(IsPrometheusFunction("rate"));
@@ -316,7 +328,8 @@ TEST(PromqlFunctions, Registration) {
   auto bad = ParseExpr("test_forecast(foo, 300)");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().message(),
-            "1:1: parse error: expected type range vector in call to function \"test_forecast\", got instant vector");
+            "1:1: parse error: expected type range vector in call to function \"test_forecast\", got instant "
+            "vector");
 }
 
 }  // namespace

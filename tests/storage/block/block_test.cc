@@ -38,7 +38,7 @@ TEST(BlockIdTest, WellFormedAndIncreasing) {
   EXPECT_TRUE(IsBlockId("01ARZ3NDEKTSV4RRFFQ69G5FAV"));
 }
 
-TEST(MetaTest, RoundTripAndErrors) {
+TEST(BlockMetaTest, RoundTripAndErrors) {
   BlockMeta m;
   m.id = NewBlockId();
   m.min_time = -5;

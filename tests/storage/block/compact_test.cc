@@ -35,7 +35,7 @@ SeriesMap ReadBlock(const std::shared_ptr<Block>& b) {
   return testing::ReadAll(q, {&all, 1});
 }
 
-TEST(CompactTest, ThreeOverlappingBlocksAgainstBruteForce) {
+TEST(BlockCompactTest, ThreeOverlappingBlocksAgainstBruteForce) {
   TempDir dir;
   // Three blocks over overlapping ranges, sharing some series; values differ per block so that the
   // winner of equal timestamps is visible. Chunks are small so that many get rechunked.
@@ -104,7 +104,7 @@ TEST(CompactTest, ThreeOverlappingBlocksAgainstBruteForce) {
   testing::ExpectSameSeries(ReadBlock(*out3), want);
 }
 
-TEST(CompactTest, NonOverlappingBigChunksAreCopied) {
+TEST(BlockCompactTest, NonOverlappingBigChunksAreCopied) {
   TempDir dir;
   SeriesMap a = testing::Generate(50, 0, 3'600'000, 1000, 31);
   SeriesMap b = testing::Generate(50, 3'600'000, 7'200'000, 1000, 31);
@@ -125,7 +125,7 @@ TEST(CompactTest, NonOverlappingBigChunksAreCopied) {
               0.05 * static_cast<double>(in_bytes));
 }
 
-TEST(CompactTest, RechunkingSavesBytes) {
+TEST(BlockCompactTest, RechunkingSavesBytes) {
   TempDir dir;
   SeriesMap a = testing::Generate(100, 0, 7'200'000, 15000, 41);
   auto small = testing::WriteAndOpen(dir.path(), a, 0, 7'200'000, 20);
@@ -140,7 +140,7 @@ TEST(CompactTest, RechunkingSavesBytes) {
   EXPECT_LT((*out)->size_bytes(), small->size_bytes());
 }
 
-TEST(CompactTest, Errors) {
+TEST(BlockCompactTest, Errors) {
   TempDir dir;
   std::vector<std::shared_ptr<Block>> none;
   EXPECT_FALSE(Compact(dir.path(), none).ok());
@@ -157,7 +157,7 @@ TEST(CompactTest, Errors) {
   EXPECT_EQ(entries, 1u);
 }
 
-TEST(WriteBlockFromSeriesTest, ChunksOfAtMostN) {
+TEST(BlockWriteFromSeriesTest, ChunksOfAtMostN) {
   TempDir dir;
   SeriesMap a;
   std::vector<Sample> s;

@@ -28,7 +28,7 @@ bool Contains(const absl::Status& s, std::string_view what) {
   return std::string_view(s.message().data(), s.message().size()).find(what) != std::string_view::npos;
 }
 
-class CorruptionTest : public ::testing::Test {
+class BlockCorruptionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     data_ = testing::Generate(40, 0, 600'000, 15000, 11);
@@ -75,14 +75,14 @@ class CorruptionTest : public ::testing::Test {
   std::string block_dir_;
 };
 
-TEST_F(CorruptionTest, IntactBlockHasNoErrors) {
+TEST_F(BlockCorruptionTest, IntactBlockHasNoErrors) {
   auto b = Block::Open(block_dir_);
   ASSERT_TRUE(b.ok());
   EXPECT_TRUE(UseEverything(*b).ok());
   EXPECT_TRUE((*b)->Verify().ok());
 }
 
-TEST_F(CorruptionTest, EveryFlippedIndexByteIsReported) {
+TEST_F(BlockCorruptionTest, EveryFlippedIndexByteIsReported) {
   const std::string path = block_dir_ + "/index";
   const std::string original = ReadFile(path);
   ASSERT_GT(original.size(), 500u);
@@ -112,7 +112,7 @@ TEST_F(CorruptionTest, EveryFlippedIndexByteIsReported) {
   WriteFile(path, original);
 }
 
-TEST_F(CorruptionTest, TruncatedIndex) {
+TEST_F(BlockCorruptionTest, TruncatedIndex) {
   const std::string path = block_dir_ + "/index";
   const std::string original = ReadFile(path);
   for (size_t len : {size_t{0}, size_t{5}, size_t{100}, original.size() / 2, original.size() - 1}) {
@@ -125,7 +125,7 @@ TEST_F(CorruptionTest, TruncatedIndex) {
   EXPECT_FALSE(Block::Open(block_dir_).ok());
 }
 
-TEST_F(CorruptionTest, TruncatedChunkSegment) {
+TEST_F(BlockCorruptionTest, TruncatedChunkSegment) {
   const std::string path = block_dir_ + "/chunks/000001";
   const std::string original = ReadFile(path);
   for (size_t len : {original.size() - 1, original.size() / 2, size_t{9}}) {
@@ -144,7 +144,7 @@ TEST_F(CorruptionTest, TruncatedChunkSegment) {
   EXPECT_TRUE(Contains(b.status(), path)) << b.status();
 }
 
-TEST_F(CorruptionTest, FlippedChunkBytes) {
+TEST_F(BlockCorruptionTest, FlippedChunkBytes) {
   const std::string path = block_dir_ + "/chunks/000001";
   const std::string original = ReadFile(path);
   for (size_t pos = 8; pos < original.size(); pos += 97) {
@@ -159,7 +159,7 @@ TEST_F(CorruptionTest, FlippedChunkBytes) {
   }
 }
 
-TEST_F(CorruptionTest, BadMetaAndSegments) {
+TEST_F(BlockCorruptionTest, BadMetaAndSegments) {
   const std::string meta = block_dir_ + "/meta.json";
   const std::string original = ReadFile(meta);
   WriteFile(meta, original.substr(0, original.size() / 2));
