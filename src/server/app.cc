@@ -12,9 +12,8 @@
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
 
-#ifdef FORESIGHT_HAVE_STORAGE
+#include "server/services.h"
 #include "storage/db.h"
-#endif
 
 namespace foresight::server {
 
@@ -56,11 +55,14 @@ App::App(Flags flags) : flags_(std::move(flags)) {
   options.read_timeout = std::chrono::milliseconds(flags_.read_timeout_ms);
   options.registry = &metrics::DefaultRegistry();
   server_ = std::make_unique<web::Server>(options);
-  reload_hook_ = [] {
-    spdlog::info("reload requested (configuration reload is not implemented yet)");
-    return absl::OkStatus();
-  };
   InstallRoutes();
+  auto services = Services::Create(flags_, router());
+  if (services.ok()) {
+    services_ = std::move(*services);
+    reload_hook_ = [this] { return services_->Reload(); };
+  } else {
+    startup_error_ = services.status();
+  }
 }
 
 App::~App() {
@@ -89,7 +91,6 @@ void App::InstallRoutes() {
 }
 
 absl::Status App::OpenStorage() {
-#ifdef FORESIGHT_HAVE_STORAGE
   storage::DBOptions options;
   options.dir = flags_.storage_path;
   options.retention_ms = flags_.retention_ms;
@@ -115,9 +116,6 @@ absl::Status App::OpenStorage() {
   std::shared_ptr<storage::DB> db_ref = db_;
   storage_collector_ = registry().AddCollector(
       [db_ref](std::vector<metrics::FamilySnapshot>* out) { AppendStorageMetrics(db_ref->Stats(), out); });
-#else
-  spdlog::warn("built without the storage engine: {} is not used", flags_.storage_path);
-#endif
   return absl::OkStatus();
 }
 
@@ -128,6 +126,11 @@ int App::Run() {
   sigset_t signals = HandledSignals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+  if (!startup_error_.ok()) {
+    spdlog::error("{}", std::string(startup_error_.message()));
+    std::cerr << "foresight: " << startup_error_.message() << std::endl;
+    return 1;
+  }
   if (auto s = server_->Start(); !s.ok()) {
     spdlog::error("cannot start the HTTP server: {}", std::string(s.message()));
     return 1;
@@ -135,6 +138,11 @@ int App::Run() {
   spdlog::info("HTTP server listening on {}", server_->address());
   if (auto s = OpenStorage(); !s.ok()) {
     spdlog::error("cannot open storage at {}: {}", flags_.storage_path, std::string(s.message()));
+    Shutdown();
+    return 1;
+  }
+  if (auto s = services_->Start(db_.get(), server_->port()); !s.ok()) {
+    spdlog::error("cannot start: {}", std::string(s.message()));
     Shutdown();
     return 1;
   }
@@ -161,6 +169,7 @@ int App::Run() {
 
 void App::Shutdown() {
   ready_.store(false);
+  if (services_) services_->Stop();  // no scrape or push writes after this
   if (server_) server_->Stop(std::chrono::seconds(10));
   if (storage_collector_ != 0) {
     registry().RemoveCollector(storage_collector_);
@@ -170,12 +179,10 @@ void App::Shutdown() {
     registry().RemoveCollector(process_collector_);
     process_collector_ = 0;
   }
-#ifdef FORESIGHT_HAVE_STORAGE
   if (db_) {
     if (auto s = db_->Close(); !s.ok()) spdlog::error("closing storage: {}", std::string(s.message()));
     db_.reset();
   }
-#endif
 }
 
 }  // namespace foresight::server

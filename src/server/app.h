@@ -7,8 +7,6 @@
 // signals: SIGHUP calls the reload hook, SIGINT/SIGTERM shut down: not ready, stop HTTP (draining in-flight
 // requests), close the storage engine (syncing the log). Exit code 0 on a clean stop, 1 when startup failed.
 //
-// Built without the storage engine (no foresight_storage target), the process serves HTTP and is ready as
-// soon as it listens.
 #pragma once
 
 #include <atomic>
@@ -26,6 +24,8 @@ class DB;
 }
 
 namespace foresight::server {
+
+class Services;
 
 class App {
  public:
@@ -56,7 +56,9 @@ class App {
 
   Flags flags_;
   std::unique_ptr<web::Server> server_;
-  std::shared_ptr<storage::DB> db_;  // shared: no DB destructor needed when built without storage
+  std::shared_ptr<storage::DB> db_;
+  std::unique_ptr<Services> services_;
+  absl::Status startup_error_;  // a configuration that did not load: Run() reports it and exits
   std::atomic<bool> ready_{false};
   std::function<absl::Status()> reload_hook_;
   uint64_t storage_collector_ = 0;

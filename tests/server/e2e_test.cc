@@ -151,10 +151,8 @@ TEST_F(E2ETest, StartsServesAndStopsCleanly) {
   EXPECT_NE(m.body.find("# TYPE foresight_http_request_duration_seconds histogram"), std::string::npos);
   EXPECT_NE(m.body.find("foresight_build_info{version="), std::string::npos);
   EXPECT_NE(m.body.find("process_resident_memory_bytes "), std::string::npos);
-#ifdef FORESIGHT_HAVE_STORAGE
   EXPECT_NE(m.body.find("# TYPE foresight_tsdb_head_series gauge"), std::string::npos) << m.body;
   EXPECT_TRUE(std::filesystem::exists(dir_ / "data"));
-#endif
   auto gz = Fetch(base + "/metrics", {.accept_gzip = true, .decode = false});
   EXPECT_EQ(gz.Header("Content-Encoding"), "gzip");
 

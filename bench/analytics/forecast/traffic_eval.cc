@@ -68,6 +68,7 @@ int RunTraffic(const std::string& csv_path, const std::string& svg_path, const s
   std::getline(in, line);  // header
   std::map<int64_t, double> buckets;
   int64_t prev = 0, min_step = INT64_MAX;
+  size_t rows = 0;
   while (std::getline(in, line)) {
     std::vector<absl::string_view> cells = absl::StrSplit(line, ',');
     int64_t t;
@@ -75,6 +76,7 @@ int RunTraffic(const std::string& csv_path, const std::string& svg_path, const s
     if (cells.size() < 2 || !ParseTimestamp(cells[0], &t) || !absl::SimpleAtod(cells[1], &v)) continue;
     if (!buckets.empty() && t > prev) min_step = std::min(min_step, t - prev);
     prev = t;
+    ++rows;
     buckets[t / kGridSeconds] += v;
   }
   if (buckets.size() < 2 * 288) {
@@ -91,7 +93,7 @@ int RunTraffic(const std::string& csv_path, const std::string& svg_path, const s
   }
   const std::vector<double>& y = *filled;
   const size_t per_day = 86400 / kGridSeconds, warmup = kWarmupDays * per_day;
-  std::printf("%s: %zu rows (input step %lld s) -> %zu points at %lld s\n", csv_path.c_str(), buckets.size(),
+  std::printf("%s: %zu rows (input step %lld s) -> %zu points at %lld s\n", csv_path.c_str(), rows,
               static_cast<long long>(min_step), y.size(), static_cast<long long>(kGridSeconds));
   if (y.size() < warmup + per_day) {
     std::fprintf(stderr, "need at least %zu days of data\n", kWarmupDays + 1);

@@ -107,8 +107,8 @@ absl::StatusOr<std::vector<LoadedSeries>> Evaluator::Select(const Expr& vs, int6
   hints.range = range;
   hints.func = std::string(func);
   auto set = ctx_->querier->Select(std::span<const Matcher>(vs.matchers), &hints);
+  // Loaded samples stay held until the query ends, so they count against max_samples (a conservative peak).
   std::vector<LoadedSeries> out;
-  int64_t loaded = 0;
   while (set->Next()) {
     const storage::Series& s = set->At();
     LoadedSeries ls;
@@ -122,13 +122,11 @@ absl::StatusOr<std::vector<LoadedSeries>> Evaluator::Select(const Expr& vs, int6
       } while (it->Next());
     }
     if (auto st = it->Err(); !st.ok()) return st;
-    loaded += static_cast<int64_t>(ls.samples.size());
     if (auto st = AddSamples(static_cast<int64_t>(ls.samples.size())); !st.ok()) return st;
     out.push_back(std::move(ls));
   }
   if (auto st = set->Err(); !st.ok()) return st;
   for (auto& w : set->Warnings()) ctx_->warnings.push_back(w);
-  ctx_->samples -= loaded;  // raw samples are released once turned into step values or windows
   return out;
 }
 

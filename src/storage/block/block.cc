@@ -40,7 +40,7 @@ uint32_t Block::num_series() const { return index_->num_series(); }
 absl::Status Block::SeriesAt(index::SeriesId id, Labels* labels, std::vector<ChunkMeta>* chunks) const {
   std::vector<Label> ls;
   if (auto s = index_->Series(id, &ls, chunks); !s.ok()) return s;
-  *labels = Labels(std::move(ls));
+  *labels = Labels::FromSorted(std::move(ls));  // written from a Labels: sorted, no duplicates
   return absl::OkStatus();
 }
 

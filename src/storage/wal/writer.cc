@@ -46,14 +46,15 @@ absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(fs::FileSystem* fs, std::st
       return Annotate(s, "remove interrupted checkpoint");
     }
   }
+  const auto cp = contents->latest_checkpoint();
   uint32_t last = 0;
   if (!contents->segments.empty()) last = contents->segments.back();
-  if (auto cp = contents->latest_checkpoint()) last = std::max(last, *cp);
+  if (cp) last = std::max(last, *cp);
   if (last == UINT32_MAX) return absl::OutOfRangeError("wal: segment numbers exhausted in " + dir);
   uint32_t next = last + 1;
-  if (!contents->segments.empty() && contents->segments.back() == last) {
+  if (!contents->segments.empty() && contents->segments.back() == last && (!cp || last > *cp)) {
     // An empty last segment holds nothing to protect: reuse it, so that restarts without writes (a crash
-    // loop) do not pile up empty segments.
+    // loop) do not pile up empty segments. (One not above the checkpoint would be ignored by replay.)
     auto size = fs->FileSize(fs::JoinPath(dir, SegmentName(last)));
     if (size.ok() && *size == 0) next = last;
   }

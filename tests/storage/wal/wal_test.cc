@@ -295,6 +295,16 @@ TEST(WalTest, LeftoversOfAnInterruptedTruncationAreIgnored) {
   auto w = OpenWriter(fs::DefaultFs(), wal);  // removes the temp checkpoint
   EXPECT_FALSE(std::filesystem::exists(wal + "/checkpoint.00000002.tmp"));
   EXPECT_EQ(w->current_segment(), 3u);
+
+  // An empty left-over segment not above the checkpoint is not reused: replay would skip what goes in it.
+  w.reset();
+  std::filesystem::remove(wal + "/00000002");
+  std::filesystem::remove(wal + "/00000003");
+  testing::WriteFileBytes(wal + "/00000001", "");
+  w = OpenWriter(fs::DefaultFs(), wal);
+  EXPECT_EQ(w->current_segment(), 2u);
+  ASSERT_TRUE(w->Append("c").ok());
+  EXPECT_THAT(ReplayAll(*fs::DefaultFs(), wal).records, ElementsAre("state", "c"));
 }
 
 }  // namespace

@@ -1,0 +1,60 @@
+// The parts of Foresight around the storage engine, wired together for the binary: the configuration,
+// collection (scraping, remote-write, JSON push, the host collector), the PromQL engine and its HTTP API,
+// and the analytics endpoints. App owns one Services; its routes are registered before the HTTP server
+// starts, and they answer 503 until the storage engine is open.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "server/flags.h"
+#include "server/late_storage.h"
+#include "web/http/router.h"
+
+namespace foresight::storage {
+class DB;
+}
+namespace foresight::collection {
+class CollectionService;
+struct Config;
+struct PushStats;
+}  // namespace foresight::collection
+namespace foresight::query {
+class Engine;
+}
+
+namespace foresight::server {
+
+class Services {
+ public:
+  // Loads the configuration (--config.file, or the embedded default) and registers every part's routes.
+  // A configuration that does not load is an error naming the file, line and key.
+  static absl::StatusOr<std::unique_ptr<Services>> Create(const Flags& flags, web::Router& router);
+  ~Services();
+
+  // Once the storage engine is open and the server listens on `port`: starts scraping.
+  absl::Status Start(storage::DB* db, int port);
+  // Re-reads the configuration file (SIGHUP, POST /-/reload). A bad new file is refused and the running
+  // configuration stays.
+  absl::Status Reload();
+  // Stops scraping before the storage engine closes.
+  void Stop();
+
+ private:
+  explicit Services(Flags flags);
+  absl::StatusOr<collection::Config> LoadConfig(int port) const;
+  absl::Status RegisterRoutes(web::Router& router);
+
+  Flags flags_;
+  LateStorage storage_;
+  std::unique_ptr<query::Engine> engine_;
+  std::unique_ptr<collection::PushStats> push_stats_;
+  std::mutex mu_;  // guards collection_ and port_ against a reload during start or stop
+  std::unique_ptr<collection::CollectionService> collection_;
+  int port_ = 0;
+};
+
+}  // namespace foresight::server
