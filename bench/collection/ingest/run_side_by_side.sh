@@ -56,7 +56,7 @@ run_load() {  # url name -> sets SAMPLES ERRORS RATE
   cat "$out.err" >&2
   local line; line="$(grep '^RESULT' "$out" || true)"
   [[ -n "$line" ]] || { echo "$2: load generator failed"; cat "$out"; return 1; }
-  SAMPLES=$(sed -E 's/.*samples=([0-9]+).*/\1/' <<<"$line")
+  SAMPLES=$(sed -E 's/^RESULT samples=([0-9]+).*/\1/' <<<"$line")
   ERRORS=$(sed -E 's/.* errors=([0-9]+).*/\1/' <<<"$line")
   RATE=$(sed -E 's/.*samples_per_s=([0-9]+).*/\1/' <<<"$line")
 }
@@ -104,7 +104,9 @@ run_foresight() {
   local port; port=$(free_port); mkdir -p "$WORK/fs"
   "$FORESIGHT" --storage.tsdb.path="$WORK/fs" --web.listen-address="127.0.0.1:$port" >"$WORK/fs.log" 2>&1 &
   PID=$!
-  wait_http "http://127.0.0.1:$port/-/ready" || wait_http "http://127.0.0.1:$port/metrics"
+  if ! wait_http "http://127.0.0.1:$port/-/ready"; then
+    echo "== foresight: did not become ready (see $WORK/fs.log), skipped"; stop; return
+  fi
   local code; code=$(curl -s -o /dev/null -w '%{http_code}' -XPOST --data-binary '' "http://127.0.0.1:$port/api/v1/write")
   if [[ "$code" == 404 || "$code" == 405 ]]; then
     echo "== foresight: /api/v1/write is not wired in the server yet (HTTP $code), skipped"; stop; return

@@ -62,12 +62,14 @@ std::string Payload(int series, uint64_t n) {
   for (int i = 0; i < series; ++i) {
     const int family = i / 10;
     if (i % 10 == 0) {
-      std::snprintf(line, sizeof line, "# HELP bench_metric_%d_total A benchmark counter.\n# TYPE bench_metric_%d_total counter\n",
-                    family, family);
+      std::snprintf(
+          line, sizeof line,
+          "# HELP bench_metric_%d_total A benchmark counter.\n# TYPE bench_metric_%d_total counter\n", family,
+          family);
       out += line;
     }
-    std::snprintf(line, sizeof line, "bench_metric_%d_total{path=\"/api/v%d\",code=\"%d\"} %llu\n", family, i % 10,
-                  200 + i % 3, static_cast<unsigned long long>(n * 7 + static_cast<uint64_t>(i)));
+    std::snprintf(line, sizeof line, "bench_metric_%d_total{path=\"/api/v%d\",code=\"%d\"} %llu\n", family,
+                  i % 10, 200 + i % 3, static_cast<unsigned long long>(n * 7 + static_cast<uint64_t>(i)));
     out += line;
   }
   return out;
@@ -95,7 +97,8 @@ std::string Payload(int series, uint64_t n) {
 
 class NullAppender : public st::Appender {
  public:
-  absl::StatusOr<st::SeriesRef> Append(st::SeriesRef ref, const foresight::Labels& l, int64_t, double) override {
+  absl::StatusOr<st::SeriesRef> Append(st::SeriesRef ref, const foresight::Labels& l, int64_t,
+                                       double) override {
     return ref != 0 ? ref : l.Hash() | 1;
   }
   absl::Status Commit() override { return absl::OkStatus(); }
@@ -131,9 +134,10 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::string yaml = "scrape_configs:\n  - job_name: bench\n    scrape_interval: " + std::to_string(a.interval_s) +
-                     "s\n    scrape_timeout: " + std::to_string(std::min(a.interval_s, 10)) +
-                     "s\n    static_configs:\n      - targets:\n";
+  std::string yaml =
+      "scrape_configs:\n  - job_name: bench\n    scrape_interval: " + std::to_string(a.interval_s) +
+      "s\n    scrape_timeout: " + std::to_string(std::min(a.interval_s, 10)) +
+      "s\n    static_configs:\n      - targets:\n";
   for (int i = 0; i < a.targets; ++i) {
     // Distinct instances on the loopback network: 127.0.x.y all reach the server listening on 0.0.0.0.
     yaml += "          - 127.0." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + ":" +
@@ -145,7 +149,8 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  const std::filesystem::path dir = std::filesystem::temp_directory_path() / ("scrape_bench_" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("scrape_bench_" + std::to_string(::getpid()));
   std::unique_ptr<st::DB> db;
   NullStorage null_storage;
   st::Appendable* storage = &null_storage;
@@ -163,9 +168,10 @@ int main(int argc, char** argv) {
   fc::ScrapeManager manager(storage, mo);
   (void)manager.ApplyConfig(*cfg);
   manager.Start();
-  std::printf("targets=%d series/target=%d interval=%ds threads=%d storage=%s\n", a.targets, a.series, a.interval_s,
-              a.threads, a.null_storage ? "null" : "db");
-  std::this_thread::sleep_for(std::chrono::seconds(a.interval_s + 1));  // warm-up: first scrapes create series
+  std::printf("targets=%d series/target=%d interval=%ds threads=%d storage=%s\n", a.targets, a.series,
+              a.interval_s, a.threads, a.null_storage ? "null" : "db");
+  std::this_thread::sleep_for(
+      std::chrono::seconds(a.interval_s + 1));  // warm-up: first scrapes create series
   const uint64_t appended0 = db ? db->Stats().head_samples_appended : 0;
   const double cpu0 = CpuSeconds();
   const auto t0 = std::chrono::steady_clock::now();
@@ -176,8 +182,8 @@ int main(int argc, char** argv) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - w).count();
     int up = 0;
     for (const auto& t : manager.Targets()) up += t.health == fc::TargetHealth::kUp;
-    std::printf("interval %d: cpu %.1f%% of one core, targets up %d/%d\n", i + 1, 100 * (CpuSeconds() - c) / secs, up,
-                a.targets);
+    std::printf("interval %d: cpu %.1f%% of one core, targets up %d/%d\n", i + 1,
+                100 * (CpuSeconds() - c) / secs, up, a.targets);
     std::fflush(stdout);
   }
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -30,7 +30,8 @@ absl::StatusOr<std::vector<Item>> ParseVectors(std::string_view text) {
     Item item{Json(it.key()), {}, {}};
     for (const auto& v : it.value()) {
       if (!v.is_number() || !std::isfinite(v.get<double>())) {
-        return ParamError("vectors", absl::StrCat("\"", it.key(), "\" has an element that is not a finite number"));
+        return ParamError("vectors",
+                          absl::StrCat("\"", it.key(), "\" has an element that is not a finite number"));
       }
       item.features.push_back(v.get<double>());
     }
@@ -79,7 +80,8 @@ absl::StatusOr<Json> Cluster(const AnalyticsApiDeps& deps, const web::Request& r
     for (auto& s : *series) {
       auto f = ComputeSeriesFeatures(s.values, periods->empty() ? 0 : static_cast<int64_t>(periods->front()));
       if (!f.ok()) {
-        skipped.push_back(Json{{"metric", LabelsJson(s.metric)}, {"error", std::string(f.status().message())}});
+        skipped.push_back(
+            Json{{"metric", LabelsJson(s.metric)}, {"error", std::string(f.status().message())}});
         continue;
       }
       items.push_back(Item{LabelsJson(s.metric), std::move(s.metric), f->vector()});
@@ -89,7 +91,8 @@ absl::StatusOr<Json> Cluster(const AnalyticsApiDeps& deps, const web::Request& r
   auto standardize = EnumParam(req, "standardize", standardize_default ? "true" : "false", {"true", "false"});
   if (!standardize.ok()) return standardize.status();
   if (items.size() < 3) {
-    return absl::InvalidArgumentError(absl::StrCat("cluster: need at least 3 ", vectors_mode ? "vectors" : "series",
+    return absl::InvalidArgumentError(absl::StrCat("cluster: need at least 3 ",
+                                                   vectors_mode ? "vectors" : "series",
                                                    " with enough data, got ", items.size()));
   }
 
@@ -117,14 +120,16 @@ absl::StatusOr<Json> Cluster(const AnalyticsApiDeps& deps, const web::Request& r
   if (group_by) {
     std::map<std::string, int64_t> ids;
     for (size_t i = 0; i < items.size(); ++i) {
-      auto [it, _] = ids.emplace(std::string(items[i].metric.Get(*group_by)), static_cast<int64_t>(ids.size()));
+      auto [it, _] =
+          ids.emplace(std::string(items[i].metric.Get(*group_by)), static_cast<int64_t>(ids.size()));
       groups[i] = it->second;
     }
   }
   Json members = Json::array();
   for (size_t i = 0; i < items.size(); ++i) {
-    members.push_back(
-        Json{{vectors_mode ? "id" : "metric", items[i].id}, {"cluster", c->labels[i]}, {"features", items[i].features}});
+    members.push_back(Json{{vectors_mode ? "id" : "metric", items[i].id},
+                           {"cluster", c->labels[i]},
+                           {"features", items[i].features}});
   }
   Json outliers = Json::array();
   for (const auto& o : PeerOutliers(points, groups, *threshold)) {

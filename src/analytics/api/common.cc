@@ -40,7 +40,8 @@ int HttpCode(query::ErrorType t) {
 }  // namespace
 
 absl::Status ParamError(std::string_view name, std::string_view message) {
-  return absl::InvalidArgumentError(absl::StrCat("invalid parameter \"", absl::string_view(name.data(), name.size()),
+  return absl::InvalidArgumentError(absl::StrCat("invalid parameter \"",
+                                                 absl::string_view(name.data(), name.size()),
                                                  "\": ", absl::string_view(message.data(), message.size())));
 }
 
@@ -145,8 +146,8 @@ absl::StatusOr<int64_t> IntParam(const web::Request& req, std::string_view name,
   return n;
 }
 
-absl::StatusOr<std::string> EnumParam(const web::Request& req, std::string_view name, std::string_view fallback,
-                                      const std::vector<std::string>& allowed) {
+absl::StatusOr<std::string> EnumParam(const web::Request& req, std::string_view name,
+                                      std::string_view fallback, const std::vector<std::string>& allowed) {
   auto v = OptionalParam(req, name);
   if (!v) return std::string(fallback);
   if (std::find(allowed.begin(), allowed.end(), *v) == allowed.end()) {
@@ -185,8 +186,9 @@ absl::StatusOr<Range> RangeParams(const AnalyticsApiDeps& deps, const web::Reque
   r.end = *end;
   r.step = *step;
   if ((r.end - r.start) / r.step >= kMaxPoints) {
-    return ParamError("step", "exceeded maximum resolution of 11,000 points per timeseries. Try increasing "
-                              "the step");
+    return ParamError("step",
+                      "exceeded maximum resolution of 11,000 points per timeseries. Try increasing "
+                      "the step");
   }
   return r;
 }
@@ -198,17 +200,20 @@ absl::StatusOr<std::vector<GridSeries>> EvalRange(const AnalyticsApiDeps& deps, 
   const auto* m = std::get_if<query::Matrix>(&res->value);
   if (!m) return absl::InvalidArgumentError("query must return an instant vector or a scalar");
   if (m->size() > deps.max_series) {
-    return absl::InvalidArgumentError(absl::StrCat("query returned ", m->size(), " series, more than the limit of ",
-                                                   deps.max_series, "; narrow the query"));
+    return absl::InvalidArgumentError(absl::StrCat("query returned ", m->size(),
+                                                   " series, more than the limit of ", deps.max_series,
+                                                   "; narrow the query"));
   }
   const int64_t n = range.points();
   std::vector<GridSeries> out;
   out.reserve(m->size());
   for (const auto& s : *m) {
-    GridSeries g{s.metric, std::vector<double>(static_cast<size_t>(n), std::numeric_limits<double>::quiet_NaN())};
+    GridSeries g{s.metric,
+                 std::vector<double>(static_cast<size_t>(n), std::numeric_limits<double>::quiet_NaN())};
     for (const auto& p : s.points) {
       const int64_t i = (p.t - range.start) / range.step;
-      if (p.t >= range.start && i < n && (p.t - range.start) % range.step == 0) g.values[static_cast<size_t>(i)] = p.v;
+      if (p.t >= range.start && i < n && (p.t - range.start) % range.step == 0)
+        g.values[static_cast<size_t>(i)] = p.v;
     }
     out.push_back(std::move(g));
   }
@@ -259,7 +264,8 @@ Json PointsJson(int64_t start, int64_t step, std::span<const double> values) {
 Json PeriodsJson(std::span<const size_t> periods, int64_t step_ms) {
   Json out = Json::array();
   for (size_t p : periods) {
-    out.push_back(Json{{"steps", p}, {"seconds", static_cast<double>(p) * static_cast<double>(step_ms) / 1000.0}});
+    out.push_back(
+        Json{{"steps", p}, {"seconds", static_cast<double>(p) * static_cast<double>(step_ms) / 1000.0}});
   }
   return out;
 }

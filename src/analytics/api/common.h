@@ -36,7 +36,8 @@ int64_t NowMs(const AnalyticsApiDeps& deps);
 std::optional<std::string_view> OptionalParam(const web::Request& req, std::string_view name);
 absl::StatusOr<std::string> RequiredParam(const web::Request& req, std::string_view name);
 // Unix seconds (fraction allowed) or RFC 3339.
-absl::StatusOr<int64_t> TimeParam(const web::Request& req, std::string_view name, std::optional<int64_t> fallback);
+absl::StatusOr<int64_t> TimeParam(const web::Request& req, std::string_view name,
+                                  std::optional<int64_t> fallback);
 // Seconds as a number ("300", "0.5") or a Prometheus duration ("5m", "1h30m"), in milliseconds; must be > 0.
 absl::StatusOr<int64_t> DurationParam(const web::Request& req, std::string_view name,
                                       std::optional<int64_t> fallback);
@@ -47,8 +48,8 @@ absl::StatusOr<double> NumberParam(const web::Request& req, std::string_view nam
 absl::StatusOr<int64_t> IntParam(const web::Request& req, std::string_view name, int64_t fallback, int64_t lo,
                                  int64_t hi);
 // One of `allowed`.
-absl::StatusOr<std::string> EnumParam(const web::Request& req, std::string_view name, std::string_view fallback,
-                                      const std::vector<std::string>& allowed);
+absl::StatusOr<std::string> EnumParam(const web::Request& req, std::string_view name,
+                                      std::string_view fallback, const std::vector<std::string>& allowed);
 // Comma-separated items (empty ones skipped); every repetition of the parameter is added.
 std::vector<std::string> ListParam(const web::Request& req, std::string_view name);
 // Parses one duration as DurationParam does (milliseconds), or nullopt.
@@ -76,10 +77,10 @@ absl::StatusOr<std::vector<GridSeries>> EvalRange(const AnalyticsApiDeps& deps, 
 std::pair<size_t, size_t> FiniteSpan(std::span<const double> v);
 
 // JSON pieces in the Prometheus API's forms.
-Json ValueString(double v);          // "1.5", "NaN", "+Inf", "-Inf"
-Json TimeJson(int64_t ms);           // seconds: 1700000000 or 1700000000.5
-Json LabelsJson(const Labels& l);    // {"__name__":"up","job":"x"}
-Json NumberOrNull(double v);         // a number, or null when not finite
+Json ValueString(double v);        // "1.5", "NaN", "+Inf", "-Inf"
+Json TimeJson(int64_t ms);         // seconds: 1700000000 or 1700000000.5
+Json LabelsJson(const Labels& l);  // {"__name__":"up","job":"x"}
+Json NumberOrNull(double v);       // a number, or null when not finite
 // [[t,"v"],...] for values[i] at start + i*step; non-finite values are left out.
 Json PointsJson(int64_t start, int64_t step, std::span<const double> values);
 // [{"steps":24,"seconds":86400},...]

@@ -69,8 +69,8 @@ absl::StatusOr<Json> Correlate(const AnalyticsApiDeps& deps, const web::Request&
   if (with) {
     if (xs->size() * ys->size() > deps.max_series) {
       return absl::InvalidArgumentError(absl::StrCat(xs->size(), " x ", ys->size(),
-                                                     " series pairs, more than the limit of ", deps.max_series,
-                                                     "; narrow the queries"));
+                                                     " series pairs, more than the limit of ",
+                                                     deps.max_series, "; narrow the queries"));
     }
     for (const auto& x : *xs) {
       for (const auto& y : *ys) {

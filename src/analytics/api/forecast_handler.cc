@@ -40,7 +40,8 @@ absl::StatusOr<std::vector<size_t>> PeriodsParam(const web::Request& req, int64_
   std::vector<size_t> out;
   for (const auto& s : ListParam(req, "periods")) {
     auto ms = ParseDurationMs(s);
-    if (!ms || *ms <= 0) return ParamError("periods", absl::StrCat("cannot parse \"", s, "\" to a valid duration"));
+    if (!ms || *ms <= 0)
+      return ParamError("periods", absl::StrCat("cannot parse \"", s, "\" to a valid duration"));
     const int64_t steps = (*ms + step_ms / 2) / step_ms;
     if (steps < 2) return ParamError("periods", absl::StrCat("\"", s, "\" is shorter than two steps"));
     if (steps > kMaxPoints) return ParamError("periods", absl::StrCat("\"", s, "\" is too long"));
@@ -59,7 +60,8 @@ absl::StatusOr<Json> Forecast(const AnalyticsApiDeps& deps, const web::Request& 
   auto horizon = DurationParam(req, "horizon", std::nullopt);
   if (!horizon.ok()) return horizon.status();
   const int64_t horizon_steps = (*horizon + range->step - 1) / range->step;
-  if (horizon_steps > kMaxPoints) return ParamError("horizon", "more than 11,000 steps ahead; increase the step");
+  if (horizon_steps > kMaxPoints)
+    return ParamError("horizon", "more than 11,000 steps ahead; increase the step");
   auto model = EnumParam(req, "model", "auto", ForecastModelNames());
   if (!model.ok()) return model.status();
   auto levels = LevelsParam(req);
@@ -135,7 +137,8 @@ absl::StatusOr<Json> Decompose(const AnalyticsApiDeps& deps, const web::Request&
       d = Mstl(*filled, p);
     }
     if (!d.ok()) {
-      if (failed++ == 0) first_error = absl::InvalidArgumentError(absl::StrCat("decompose: ", d.status().message()));
+      if (failed++ == 0)
+        first_error = absl::InvalidArgumentError(absl::StrCat("decompose: ", d.status().message()));
       r["error"] = absl::StrCat("decompose: ", d.status().message());
       results.push_back(std::move(r));
       continue;
@@ -147,10 +150,11 @@ absl::StatusOr<Json> Decompose(const AnalyticsApiDeps& deps, const web::Request&
     Json seasonal = Json::array();
     for (size_t i = 0; i < d->seasonals.size(); ++i) {
       const size_t period = d->periods[i];
-      seasonal.push_back(Json{{"steps", period},
-                              {"seconds", static_cast<double>(period) * static_cast<double>(range->step) / 1000.0},
-                              {"strength", SeasonalStrength(d->seasonals[i], d->remainder)},
-                              {"values", PointsJson(t0, range->step, d->seasonals[i])}});
+      seasonal.push_back(
+          Json{{"steps", period},
+               {"seconds", static_cast<double>(period) * static_cast<double>(range->step) / 1000.0},
+               {"strength", SeasonalStrength(d->seasonals[i], d->remainder)},
+               {"values", PointsJson(t0, range->step, d->seasonals[i])}});
     }
     r["seasonal"] = std::move(seasonal);
     r["remainder"] = PointsJson(t0, range->step, d->remainder);

@@ -49,9 +49,10 @@ size_t EsdPeriod(const std::vector<size_t>& given, std::span<const double> value
 
 Json AnomalyJson(int64_t t, double value, double score, std::string_view kind, double expected, double lower,
                  double upper) {
-  return Json{{"t", TimeJson(t)},         {"value", ValueString(value)},       {"score", score},
-              {"kind", std::string(kind)}, {"expected", ValueString(expected)}, {"lower", ValueString(lower)},
-              {"upper", ValueString(upper)}};
+  return Json{
+      {"t", TimeJson(t)},           {"value", ValueString(value)},       {"score", score},
+      {"kind", std::string(kind)},  {"expected", ValueString(expected)}, {"lower", ValueString(lower)},
+      {"upper", ValueString(upper)}};
 }
 
 }  // namespace

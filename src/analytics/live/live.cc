@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <map>
 #include <utility>
 
@@ -29,11 +29,14 @@ struct LiveDetector::WatchState {
 namespace {
 
 int64_t SystemNowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
-int64_t FloorTo(int64_t t, int64_t step) { return t >= 0 ? t / step * step : -((-t + step - 1) / step) * step; }
+int64_t FloorTo(int64_t t, int64_t step) {
+  return t >= 0 ? t / step * step : -((-t + step - 1) / step) * step;
+}
 
 int64_t Catchup(const Watch& w) { return w.catchup_ms > 0 ? w.catchup_ms : w.warmup * w.interval_ms; }
 
@@ -91,7 +94,9 @@ absl::Status LiveDetector::Restore() {
       fresh.last_eval_ms = sw.last_eval_ms;
       for (auto& ss : sw.series) {
         auto d = StreamingDetector::Restore(ss.detector);
-        if (!d.ok()) return absl::DataLossError(absl::StrCat("anomaly state of watch ", sw.name, ": ", d.status().message()));
+        if (!d.ok())
+          return absl::DataLossError(
+              absl::StrCat("anomaly state of watch ", sw.name, ": ", d.status().message()));
         fresh.series.emplace(std::move(ss.labels), WatchState::Series{std::move(*d), ss.last_t, 0});
       }
       adopted.emplace_back(w.get(), std::move(fresh));
@@ -108,9 +113,15 @@ absl::Status LiveDetector::SaveState() {
     std::lock_guard<std::mutex> lock(mu_);
     std::vector<live::SavedWatch> saved;
     for (const auto& w : watches_) {
-      live::SavedWatch s{w->watch.name, w->watch.query, w->watch.sensitivity, w->watch.interval_ms,
-                         w->watch.warmup, w->last_eval_ms, {}};
-      for (const auto& [labels, ser] : w->series) s.series.push_back({labels, ser.last_t, ser.detector.Serialize()});
+      live::SavedWatch s{w->watch.name,
+                         w->watch.query,
+                         w->watch.sensitivity,
+                         w->watch.interval_ms,
+                         w->watch.warmup,
+                         w->last_eval_ms,
+                         {}};
+      for (const auto& [labels, ser] : w->series)
+        s.series.push_back({labels, ser.last_t, ser.detector.Serialize()});
       saved.push_back(std::move(s));
     }
     bytes = live::EncodeState(saved);
@@ -127,10 +138,11 @@ absl::Status LiveDetector::RunWatch(WatchState& w, int64_t now_ms, storage::Appe
 
   // Points per series, in time order.
   std::vector<PointsOf> batch;
-  absl::StatusOr<query::Result> res = start == end ? deps_.engine->Instant(*deps_.queryable, c.query, end)
-                                                   : deps_.engine->Range(*deps_.queryable, c.query, start, end,
-                                                                         c.interval_ms);
-  if (!res.ok()) return absl::Status(res.status().code(), absl::StrCat("watch ", c.name, ": ", res.status().message()));
+  absl::StatusOr<query::Result> res =
+      start == end ? deps_.engine->Instant(*deps_.queryable, c.query, end)
+                   : deps_.engine->Range(*deps_.queryable, c.query, start, end, c.interval_ms);
+  if (!res.ok())
+    return absl::Status(res.status().code(), absl::StrCat("watch ", c.name, ": ", res.status().message()));
   static const Labels kNoLabels;
   if (const auto* v = std::get_if<query::Vector>(&res->value)) {
     for (const auto& s : *v) batch.push_back({&s.metric, {query::Point{end, s.v}}});
@@ -160,8 +172,8 @@ absl::Status LiveDetector::RunWatch(WatchState& w, int64_t now_ms, storage::Appe
       const AnomalyPoint a = ser.detector.Update(p.v);
       ser.last_t = p.t;
       ser.last_score = a.score;
-      const std::pair<const Labels*, double> out[4] = {{&score_l, a.score}, {&exp_l, a.expected}, {&lo_l, a.lower},
-                                                       {&hi_l, a.upper}};
+      const std::pair<const Labels*, double> out[4] = {
+          {&score_l, a.score}, {&exp_l, a.expected}, {&lo_l, a.lower}, {&hi_l, a.upper}};
       for (int k = 0; k < (learnt ? 4 : 1); ++k) {
         auto r = app.Append(refs[k], *out[k].first, p.t, out[k].second);
         if (r.ok()) {
@@ -201,7 +213,8 @@ absl::Status LiveDetector::RunOnce(int64_t now_ms) {
 
 absl::Status LiveDetector::Start() {
   if (!deps_.queryable || !deps_.appendable || !deps_.engine) {
-    return absl::InvalidArgumentError("live anomaly detection: queryable, appendable and engine are required");
+    return absl::InvalidArgumentError(
+        "live anomaly detection: queryable, appendable and engine are required");
   }
   bool restored;
   {

@@ -2,7 +2,8 @@
 // returns feeds a StreamingDetector of its own, and the verdicts are written back to storage as series:
 //
 //   anomaly_score{<source labels>, watch="<name>"}      in [0, 1); 0 while the detector learns
-//   anomaly_expected{...}, anomaly_lower{...}, anomaly_upper{...}   the expected value and band (after learning)
+//   anomaly_expected{...}, anomaly_lower{...}, anomaly_upper{...}   the expected value and band (after
+//   learning)
 //
 // The detectors' states are saved to a file after every run (atomically: write, fsync, rename) and restored
 // at start, so a restart neither re-learns nor misses points: the first run after it catches up from where
@@ -39,12 +40,12 @@ class Node;
 namespace foresight::analytics {
 
 struct Watch {
-  std::string name;            // required, unique; the `watch` label of the output series
-  std::string query;           // required: a PromQL expression returning an instant vector
-  double sensitivity = 0.5;    // [0, 1]
-  int64_t interval_ms = 60000; // how often the query is evaluated (one point per series per interval)
-  int64_t warmup = 400;        // points learnt before scoring (>= 16)
-  int64_t catchup_ms = 0;      // how far back the first run looks; 0: warmup intervals
+  std::string name;             // required, unique; the `watch` label of the output series
+  std::string query;            // required: a PromQL expression returning an instant vector
+  double sensitivity = 0.5;     // [0, 1]
+  int64_t interval_ms = 60000;  // how often the query is evaluated (one point per series per interval)
+  int64_t warmup = 400;         // points learnt before scoring (>= 16)
+  int64_t catchup_ms = 0;       // how far back the first run looks; 0: warmup intervals
 };
 
 // Parses the `anomaly_detection` node of the `foresight` config section:
@@ -66,8 +67,8 @@ struct LiveDeps {
 
 struct LiveOptions {
   std::vector<Watch> watches;
-  std::string state_path;            // "": the state is not saved
-  std::function<int64_t()> now_ms;   // null: the system clock
+  std::string state_path;           // "": the state is not saved
+  std::function<int64_t()> now_ms;  // null: the system clock
   size_t max_series_per_watch = 10000;
 };
 

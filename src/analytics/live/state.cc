@@ -62,8 +62,8 @@ absl::Status Corrupt(std::string_view what) {
 }
 
 absl::Status Errno(std::string_view what, const std::string& path) {
-  return absl::InternalError(absl::StrCat(absl::string_view(what.data(), what.size()), " ", path, ": ",
-                                          std::strerror(errno)));
+  return absl::InternalError(
+      absl::StrCat(absl::string_view(what.data(), what.size()), " ", path, ": ", std::strerror(errno)));
 }
 
 }  // namespace

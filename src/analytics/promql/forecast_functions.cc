@@ -55,7 +55,8 @@ absl::StatusOr<double> ForecastAt(const Grid& g, int64_t target_ms, const std::s
 absl::StatusOr<query::Vector> ForecastFunction(const query::FunctionCall& call, ForecastPart part) {
   const double horizon_s = call.args[1].scalar;
   if (!std::isfinite(horizon_s) || horizon_s <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(Name(part), ": horizon must be a positive number of seconds"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(Name(part), ": horizon must be a positive number of seconds"));
   }
   std::string model = "auto";
   double level = 95;
@@ -92,7 +93,8 @@ absl::StatusOr<query::Vector> PredictSeasonalFunction(const query::FunctionCall&
   if (call.args.size() > 2) {
     period_s = call.args[2].scalar;
     if (!std::isfinite(period_s) || period_s <= 0) {
-      return absl::InvalidArgumentError("foresight_predict_seasonal: period must be a positive number of seconds");
+      return absl::InvalidArgumentError(
+          "foresight_predict_seasonal: period must be a positive number of seconds");
     }
   }
   const int64_t target = call.t + static_cast<int64_t>(std::llround(std::clamp(t_s, -1e12, 1e12) * 1000.0));

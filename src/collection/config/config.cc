@@ -4,10 +4,10 @@
 #include <set>
 #include <sstream>
 
-#include "collection/relabel/strcat.h"
 #include "absl/strings/str_join.h"
 #include "collection/config/duration.h"
 #include "collection/config/yaml_util.h"
+#include "collection/relabel/strcat.h"
 #include "re2/re2.h"
 
 namespace foresight::collection {
@@ -28,18 +28,23 @@ constexpr std::string_view kKeptSections[] = {"rule_files", "alerting", "remote_
 
 absl::Status ParseGlobal(const Reader& r, const YAML::Node& n, GlobalConfig* g) {
   if (n.IsNull()) return absl::OkStatus();
-  RETURN_IF_ERROR(r.CheckKeys(n, "global", {"scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels"},
-                              {"query_log_file", "body_size_limit", "sample_limit", "target_limit", "label_limit",
-                               "label_name_length_limit", "label_value_length_limit"}));
-  if (n["scrape_interval"]) RETURN_IF_ERROR(r.Duration(n["scrape_interval"], "scrape_interval", &g->scrape_interval_ms));
-  if (n["scrape_timeout"]) RETURN_IF_ERROR(r.Duration(n["scrape_timeout"], "scrape_timeout", &g->scrape_timeout_ms));
+  RETURN_IF_ERROR(r.CheckKeys(n, "global",
+                              {"scrape_interval", "scrape_timeout", "evaluation_interval", "external_labels"},
+                              {"query_log_file", "body_size_limit", "sample_limit", "target_limit",
+                               "label_limit", "label_name_length_limit", "label_value_length_limit"}));
+  if (n["scrape_interval"])
+    RETURN_IF_ERROR(r.Duration(n["scrape_interval"], "scrape_interval", &g->scrape_interval_ms));
+  if (n["scrape_timeout"])
+    RETURN_IF_ERROR(r.Duration(n["scrape_timeout"], "scrape_timeout", &g->scrape_timeout_ms));
   if (n["evaluation_interval"]) {
     RETURN_IF_ERROR(r.Duration(n["evaluation_interval"], "evaluation_interval", &g->evaluation_interval_ms));
   }
-  if (n["external_labels"]) RETURN_IF_ERROR(r.LabelMap(n["external_labels"], "external_labels", &g->external_labels));
+  if (n["external_labels"])
+    RETURN_IF_ERROR(r.LabelMap(n["external_labels"], "external_labels", &g->external_labels));
   if (g->scrape_interval_ms <= 0) return r.Error(n["scrape_interval"], "scrape_interval", "must be positive");
   if (g->scrape_timeout_ms > g->scrape_interval_ms) {
-    return r.Error(n["scrape_timeout"], "scrape_timeout", "global scrape timeout greater than scrape interval");
+    return r.Error(n["scrape_timeout"], "scrape_timeout",
+                   "global scrape timeout greater than scrape interval");
   }
   return absl::OkStatus();
 }
@@ -49,12 +54,14 @@ absl::Status ParseRelabel(const Reader& r, const YAML::Node& list, std::string_v
   if (list.IsNull()) return absl::OkStatus();
   if (!list.IsSequence()) return r.Error(list, key, "expected a list of relabel rules");
   for (const auto& n : list) {
-    RETURN_IF_ERROR(r.CheckKeys(n, key, {"source_labels", "separator", "target_label", "regex", "modulus", "replacement", "action"}));
+    RETURN_IF_ERROR(r.CheckKeys(
+        n, key, {"source_labels", "separator", "target_label", "regex", "modulus", "replacement", "action"}));
     RelabelConfig c;
     if (n["source_labels"]) {
       RETURN_IF_ERROR(r.StringList(n["source_labels"], "source_labels", &c.source_labels));
       for (const std::string& l : c.source_labels) {
-        if (!IsValidLabelName(l)) return r.Error(n["source_labels"], "source_labels", Cat("\"", l, "\" is not a valid label name"));
+        if (!IsValidLabelName(l))
+          return r.Error(n["source_labels"], "source_labels", Cat("\"", l, "\" is not a valid label name"));
       }
     }
     if (n["separator"]) RETURN_IF_ERROR(r.String(n["separator"], "separator", &c.separator));
@@ -85,7 +92,8 @@ absl::Status ParseRelabel(const Reader& r, const YAML::Node& list, std::string_v
   return absl::OkStatus();
 }
 
-absl::Status ParseTargetGroups(const Reader& r, const YAML::Node& list, std::string_view key, std::vector<TargetGroup>* out) {
+absl::Status ParseTargetGroups(const Reader& r, const YAML::Node& list, std::string_view key,
+                               std::vector<TargetGroup>* out) {
   if (list.IsNull()) return absl::OkStatus();
   if (!list.IsSequence()) return r.Error(list, key, "expected a list of target groups");
   for (const auto& n : list) {
@@ -107,12 +115,15 @@ absl::Status ParseFileSD(const Reader& r, const YAML::Node& list, std::vector<Fi
     RETURN_IF_ERROR(r.CheckKeys(n, "file_sd_configs", {"files", "refresh_interval"}));
     FileSDConfig c;
     if (n["files"]) RETURN_IF_ERROR(r.StringList(n["files"], "files", &c.files));
-    if (c.files.empty()) return r.Error(n, "files", "file service discovery config must contain at least one path name");
+    if (c.files.empty())
+      return r.Error(n, "files", "file service discovery config must contain at least one path name");
     for (std::string& f : c.files) {
-      if (!re2::RE2::FullMatch(f, kPattern)) return r.Error(n["files"], "files", Cat("path name \"", f, "\" is not valid for file discovery"));
+      if (!re2::RE2::FullMatch(f, kPattern))
+        return r.Error(n["files"], "files", Cat("path name \"", f, "\" is not valid for file discovery"));
       f = r.Path(f);
     }
-    if (n["refresh_interval"]) RETURN_IF_ERROR(r.Duration(n["refresh_interval"], "refresh_interval", &c.refresh_interval_ms));
+    if (n["refresh_interval"])
+      RETURN_IF_ERROR(r.Duration(n["refresh_interval"], "refresh_interval", &c.refresh_interval_ms));
     out->push_back(std::move(c));
   }
   return absl::OkStatus();
@@ -125,7 +136,9 @@ absl::Status ParseAuth(const Reader& r, const YAML::Node& n, ScrapeConfig* c) {
     if (b["username"]) RETURN_IF_ERROR(r.String(b["username"], "username", &a.username));
     if (b["password"]) RETURN_IF_ERROR(r.String(b["password"], "password", &a.password));
     if (b["password_file"]) RETURN_IF_ERROR(r.String(b["password_file"], "password_file", &a.password_file));
-    if (!a.password.empty() && !a.password_file.empty()) return r.Error(b, "basic_auth", "at most one of basic_auth password & password_file must be configured");
+    if (!a.password.empty() && !a.password_file.empty())
+      return r.Error(b, "basic_auth",
+                     "at most one of basic_auth password & password_file must be configured");
     a.password_file = r.Path(a.password_file);
     c->basic_auth = std::move(a);
   }
@@ -135,19 +148,28 @@ absl::Status ParseAuth(const Reader& r, const YAML::Node& n, ScrapeConfig* c) {
     if (z["type"]) RETURN_IF_ERROR(r.String(z["type"], "type", &a.type));
     if (a.type.empty()) a.type = "Bearer";
     if (z["credentials"]) RETURN_IF_ERROR(r.String(z["credentials"], "credentials", &a.credentials));
-    if (z["credentials_file"]) RETURN_IF_ERROR(r.String(z["credentials_file"], "credentials_file", &a.credentials_file));
+    if (z["credentials_file"])
+      RETURN_IF_ERROR(r.String(z["credentials_file"], "credentials_file", &a.credentials_file));
     std::string lower = a.type;
     for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (lower == "basic") return r.Error(z["type"], "type", "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
-    if (!a.credentials.empty() && !a.credentials_file.empty()) return r.Error(z, "authorization", "at most one of authorization credentials & credentials_file must be configured");
+    if (lower == "basic")
+      return r.Error(z["type"], "type",
+                     "authorization type cannot be set to \"basic\", use \"basic_auth\" instead");
+    if (!a.credentials.empty() && !a.credentials_file.empty())
+      return r.Error(z, "authorization",
+                     "at most one of authorization credentials & credentials_file must be configured");
     a.credentials_file = r.Path(a.credentials_file);
     c->authorization = std::move(a);
   }
   const YAML::Node bt = n["bearer_token"], btf = n["bearer_token_file"];
   if (bt || btf) {
-    if (bt && btf) return r.Error(bt, "bearer_token", "at most one of bearer_token & bearer_token_file must be configured");
+    if (bt && btf)
+      return r.Error(bt, "bearer_token",
+                     "at most one of bearer_token & bearer_token_file must be configured");
     if (c->basic_auth || c->authorization) {
-      return r.Error(bt ? bt : btf, bt ? "bearer_token" : "bearer_token_file", "at most one of basic_auth, authorization, bearer_token & bearer_token_file must be configured");
+      return r.Error(
+          bt ? bt : btf, bt ? "bearer_token" : "bearer_token_file",
+          "at most one of basic_auth, authorization, bearer_token & bearer_token_file must be configured");
     }
     Authorization a;
     if (bt) RETURN_IF_ERROR(r.String(bt, "bearer_token", &a.credentials));
@@ -155,16 +177,22 @@ absl::Status ParseAuth(const Reader& r, const YAML::Node& n, ScrapeConfig* c) {
     a.credentials_file = r.Path(a.credentials_file);
     c->authorization = std::move(a);
   }
-  if (c->basic_auth && c->authorization) return r.Error(n["authorization"], "authorization", "at most one of basic_auth & authorization must be configured");
+  if (c->basic_auth && c->authorization)
+    return r.Error(n["authorization"], "authorization",
+                   "at most one of basic_auth & authorization must be configured");
   if (const YAML::Node t = n["tls_config"]) {
-    RETURN_IF_ERROR(r.CheckKeys(t, "tls_config", {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"}, {"ca", "cert", "key", "min_version", "max_version"}));
+    RETURN_IF_ERROR(r.CheckKeys(t, "tls_config",
+                                {"ca_file", "cert_file", "key_file", "server_name", "insecure_skip_verify"},
+                                {"ca", "cert", "key", "min_version", "max_version"}));
     TLSConfig& tls = c->tls_config;
     if (t["ca_file"]) RETURN_IF_ERROR(r.String(t["ca_file"], "ca_file", &tls.ca_file));
     if (t["cert_file"]) RETURN_IF_ERROR(r.String(t["cert_file"], "cert_file", &tls.cert_file));
     if (t["key_file"]) RETURN_IF_ERROR(r.String(t["key_file"], "key_file", &tls.key_file));
     if (t["server_name"]) RETURN_IF_ERROR(r.String(t["server_name"], "server_name", &tls.server_name));
-    if (t["insecure_skip_verify"]) RETURN_IF_ERROR(r.Bool(t["insecure_skip_verify"], "insecure_skip_verify", &tls.insecure_skip_verify));
-    if (tls.cert_file.empty() != tls.key_file.empty()) return r.Error(t, "tls_config", "client cert file and client key file must both be set");
+    if (t["insecure_skip_verify"])
+      RETURN_IF_ERROR(r.Bool(t["insecure_skip_verify"], "insecure_skip_verify", &tls.insecure_skip_verify));
+    if (tls.cert_file.empty() != tls.key_file.empty())
+      return r.Error(t, "tls_config", "client cert file and client key file must both be set");
     tls.ca_file = r.Path(tls.ca_file);
     tls.cert_file = r.Path(tls.cert_file);
     tls.key_file = r.Path(tls.key_file);
@@ -173,49 +201,90 @@ absl::Status ParseAuth(const Reader& r, const YAML::Node& n, ScrapeConfig* c) {
 }
 
 absl::Status ParseScrapeConfig(const Reader& r, const YAML::Node& n, const GlobalConfig& g, ScrapeConfig* c) {
-  RETURN_IF_ERROR(r.CheckKeys(
-      n, "scrape_configs",
-      {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "params", "honor_labels",
-       "honor_timestamps", "basic_auth", "authorization", "bearer_token", "bearer_token_file", "tls_config",
-       "static_configs", "file_sd_configs", "relabel_configs", "metric_relabel_configs", "sample_limit", "label_limit"},
-      {"oauth2", "proxy_url", "no_proxy", "proxy_from_environment", "proxy_connect_header", "follow_redirects",
-       "enable_http2", "body_size_limit", "target_limit", "label_name_length_limit", "label_value_length_limit",
-       "scrape_classic_histograms", "native_histogram_bucket_limit", "azure_sd_configs", "consul_sd_configs",
-       "digitalocean_sd_configs", "docker_sd_configs", "dockerswarm_sd_configs", "dns_sd_configs", "ec2_sd_configs",
-       "eureka_sd_configs", "gce_sd_configs", "hetzner_sd_configs", "http_sd_configs", "ionos_sd_configs",
-       "kubernetes_sd_configs", "kuma_sd_configs", "lightsail_sd_configs", "linode_sd_configs",
-       "marathon_sd_configs", "nerve_sd_configs", "nomad_sd_configs", "openstack_sd_configs", "ovhcloud_sd_configs",
-       "puppetdb_sd_configs", "scaleway_sd_configs", "serverset_sd_configs", "triton_sd_configs",
-       "uyuni_sd_configs", "vultr_sd_configs"}));
+  RETURN_IF_ERROR(
+      r.CheckKeys(n, "scrape_configs",
+                  {"job_name", "scrape_interval", "scrape_timeout", "metrics_path", "scheme", "params",
+                   "honor_labels", "honor_timestamps", "basic_auth", "authorization", "bearer_token",
+                   "bearer_token_file", "tls_config", "static_configs", "file_sd_configs", "relabel_configs",
+                   "metric_relabel_configs", "sample_limit", "label_limit"},
+                  {"oauth2",
+                   "proxy_url",
+                   "no_proxy",
+                   "proxy_from_environment",
+                   "proxy_connect_header",
+                   "follow_redirects",
+                   "enable_http2",
+                   "body_size_limit",
+                   "target_limit",
+                   "label_name_length_limit",
+                   "label_value_length_limit",
+                   "scrape_classic_histograms",
+                   "native_histogram_bucket_limit",
+                   "azure_sd_configs",
+                   "consul_sd_configs",
+                   "digitalocean_sd_configs",
+                   "docker_sd_configs",
+                   "dockerswarm_sd_configs",
+                   "dns_sd_configs",
+                   "ec2_sd_configs",
+                   "eureka_sd_configs",
+                   "gce_sd_configs",
+                   "hetzner_sd_configs",
+                   "http_sd_configs",
+                   "ionos_sd_configs",
+                   "kubernetes_sd_configs",
+                   "kuma_sd_configs",
+                   "lightsail_sd_configs",
+                   "linode_sd_configs",
+                   "marathon_sd_configs",
+                   "nerve_sd_configs",
+                   "nomad_sd_configs",
+                   "openstack_sd_configs",
+                   "ovhcloud_sd_configs",
+                   "puppetdb_sd_configs",
+                   "scaleway_sd_configs",
+                   "serverset_sd_configs",
+                   "triton_sd_configs",
+                   "uyuni_sd_configs",
+                   "vultr_sd_configs"}));
   if (!n["job_name"]) return r.Error(n, "job_name", "job_name is empty");
   RETURN_IF_ERROR(r.String(n["job_name"], "job_name", &c->job_name));
   if (c->job_name.empty()) return r.Error(n["job_name"], "job_name", "job_name is empty");
-  if (n["scrape_interval"]) RETURN_IF_ERROR(r.Duration(n["scrape_interval"], "scrape_interval", &c->scrape_interval_ms));
-  if (n["scrape_timeout"]) RETURN_IF_ERROR(r.Duration(n["scrape_timeout"], "scrape_timeout", &c->scrape_timeout_ms));
+  if (n["scrape_interval"])
+    RETURN_IF_ERROR(r.Duration(n["scrape_interval"], "scrape_interval", &c->scrape_interval_ms));
+  if (n["scrape_timeout"])
+    RETURN_IF_ERROR(r.Duration(n["scrape_timeout"], "scrape_timeout", &c->scrape_timeout_ms));
   if (c->scrape_interval_ms == 0) c->scrape_interval_ms = g.scrape_interval_ms;
   if (c->scrape_timeout_ms == 0) c->scrape_timeout_ms = std::min(g.scrape_timeout_ms, c->scrape_interval_ms);
   if (c->scrape_timeout_ms > c->scrape_interval_ms) {
     return r.Error(n["scrape_timeout"], "scrape_timeout",
-                   Cat("scrape timeout greater than scrape interval for scrape config with job name \"", c->job_name, "\""));
+                   Cat("scrape timeout greater than scrape interval for scrape config with job name \"",
+                       c->job_name, "\""));
   }
   if (n["metrics_path"]) RETURN_IF_ERROR(r.String(n["metrics_path"], "metrics_path", &c->metrics_path));
   if (n["scheme"]) {
     RETURN_IF_ERROR(r.String(n["scheme"], "scheme", &c->scheme));
-    if (c->scheme != "http" && c->scheme != "https") return r.Error(n["scheme"], "scheme", Cat("unknown scheme \"", c->scheme, "\" (http or https)"));
+    if (c->scheme != "http" && c->scheme != "https")
+      return r.Error(n["scheme"], "scheme", Cat("unknown scheme \"", c->scheme, "\" (http or https)"));
   }
   if (const YAML::Node p = n["params"]; p && !p.IsNull()) {
     if (!p.IsMap()) return r.Error(p, "params", "expected a mapping of parameter name to a list of values");
-    for (const auto& kv : p) RETURN_IF_ERROR(r.StringList(kv.second, kv.first.Scalar(), &c->params[kv.first.Scalar()]));
+    for (const auto& kv : p)
+      RETURN_IF_ERROR(r.StringList(kv.second, kv.first.Scalar(), &c->params[kv.first.Scalar()]));
   }
   if (n["honor_labels"]) RETURN_IF_ERROR(r.Bool(n["honor_labels"], "honor_labels", &c->honor_labels));
-  if (n["honor_timestamps"]) RETURN_IF_ERROR(r.Bool(n["honor_timestamps"], "honor_timestamps", &c->honor_timestamps));
+  if (n["honor_timestamps"])
+    RETURN_IF_ERROR(r.Bool(n["honor_timestamps"], "honor_timestamps", &c->honor_timestamps));
   RETURN_IF_ERROR(ParseAuth(r, n, c));
-  if (n["static_configs"]) RETURN_IF_ERROR(ParseTargetGroups(r, n["static_configs"], "static_configs", &c->static_configs));
+  if (n["static_configs"])
+    RETURN_IF_ERROR(ParseTargetGroups(r, n["static_configs"], "static_configs", &c->static_configs));
   for (TargetGroup& tg : c->static_configs) tg.source = Cat("static/", tg.source);
   if (n["file_sd_configs"]) RETURN_IF_ERROR(ParseFileSD(r, n["file_sd_configs"], &c->file_sd_configs));
-  if (n["relabel_configs"]) RETURN_IF_ERROR(ParseRelabel(r, n["relabel_configs"], "relabel_configs", &c->relabel_configs));
+  if (n["relabel_configs"])
+    RETURN_IF_ERROR(ParseRelabel(r, n["relabel_configs"], "relabel_configs", &c->relabel_configs));
   if (n["metric_relabel_configs"]) {
-    RETURN_IF_ERROR(ParseRelabel(r, n["metric_relabel_configs"], "metric_relabel_configs", &c->metric_relabel_configs));
+    RETURN_IF_ERROR(
+        ParseRelabel(r, n["metric_relabel_configs"], "metric_relabel_configs", &c->metric_relabel_configs));
   }
   if (n["sample_limit"]) RETURN_IF_ERROR(r.Uint(n["sample_limit"], "sample_limit", &c->sample_limit));
   if (n["label_limit"]) RETURN_IF_ERROR(r.Uint(n["label_limit"], "label_limit", &c->label_limit));
@@ -229,7 +298,8 @@ absl::Status ParseForesight(const Reader& r, const YAML::Node& n, Config* cfg) {
   const YAML::Node c = n["collection"];
   if (!c) return absl::OkStatus();
   RETURN_IF_ERROR(r.CheckKeys(c, "collection", {"host_collector"}));
-  if (c["host_collector"]) RETURN_IF_ERROR(r.Bool(c["host_collector"], "host_collector", &cfg->host_collector));
+  if (c["host_collector"])
+    RETURN_IF_ERROR(r.Bool(c["host_collector"], "host_collector", &cfg->host_collector));
   return absl::OkStatus();
 }
 
@@ -238,8 +308,8 @@ absl::StatusOr<Config> ParseRoot(const Reader& r, const YAML::Node& root, std::s
   cfg.filename = std::string(filename);
   if (root.IsNull() || !root.IsDefined()) return cfg;
   RETURN_IF_ERROR(r.CheckKeys(root, "the top level",
-                              {"global", "scrape_configs", "rule_files", "alerting", "remote_write", "remote_read",
-                               "storage", "tracing", "foresight"},
+                              {"global", "scrape_configs", "rule_files", "alerting", "remote_write",
+                               "remote_read", "storage", "tracing", "foresight"},
                               {"scrape_config_files"}));
   if (root["global"]) RETURN_IF_ERROR(ParseGlobal(r, root["global"], &cfg.global));
   for (std::string_view s : kKeptSections) {
@@ -258,7 +328,8 @@ absl::StatusOr<Config> ParseRoot(const Reader& r, const YAML::Node& root, std::s
       ScrapeConfig c;
       RETURN_IF_ERROR(ParseScrapeConfig(r, n, cfg.global, &c));
       if (!names.insert(c.job_name).second) {
-        return r.Error(n["job_name"], "job_name", Cat("found multiple scrape configs with job name \"", c.job_name, "\""));
+        return r.Error(n["job_name"], "job_name",
+                       Cat("found multiple scrape configs with job name \"", c.job_name, "\""));
       }
       cfg.scrape_configs.push_back(std::move(c));
     }
@@ -276,18 +347,21 @@ const ScrapeConfig* Config::Job(std::string_view name) const {
 }
 
 std::string ScrapeConfig::Fingerprint() const {
-  std::string out = Cat(job_name, "|", scrape_interval_ms, "|", scrape_timeout_ms, "|", metrics_path, "|",
-                                 scheme, "|", honor_labels, honor_timestamps, "|", sample_limit, "|", label_limit, "|");
+  std::string out =
+      Cat(job_name, "|", scrape_interval_ms, "|", scrape_timeout_ms, "|", metrics_path, "|", scheme, "|",
+          honor_labels, honor_timestamps, "|", sample_limit, "|", label_limit, "|");
   for (const auto& [k, vs] : params) CatTo(&out, k, "=", absl::StrJoin(vs, ","), "&");
-  if (basic_auth) CatTo(&out, "|ba:", basic_auth->username, ":", basic_auth->password, ":", basic_auth->password_file);
+  if (basic_auth)
+    CatTo(&out, "|ba:", basic_auth->username, ":", basic_auth->password, ":", basic_auth->password_file);
   if (authorization) {
-    CatTo(&out, "|az:", authorization->type, ":", authorization->credentials, ":", authorization->credentials_file);
+    CatTo(&out, "|az:", authorization->type, ":", authorization->credentials, ":",
+          authorization->credentials_file);
   }
   CatTo(&out, "|tls:", tls_config.ca_file, ":", tls_config.cert_file, ":", tls_config.key_file, ":",
-                  tls_config.server_name, ":", tls_config.insecure_skip_verify);
+        tls_config.server_name, ":", tls_config.insecure_skip_verify);
   for (const RelabelConfig& rc : metric_relabel_configs) {
     CatTo(&out, "|mr:", absl::StrJoin(rc.source_labels, ","), ":", rc.separator, ":", rc.target_label, ":",
-                    rc.regex, ":", rc.modulus, ":", rc.replacement, ":", RelabelActionName(rc.action));
+          rc.regex, ":", rc.modulus, ":", rc.replacement, ":", RelabelActionName(rc.action));
   }
   return out;
 }

@@ -1,5 +1,5 @@
-#include "collection/relabel/strcat.h"
 #include "collection/config/config.h"
+#include "collection/relabel/strcat.h"
 
 namespace foresight::collection {
 
@@ -13,12 +13,12 @@ scrape_configs:
   - job_name: foresight
     static_configs:
       - targets: ["localhost:)",
-                      port, R"("]
+             port, R"("]
   - job_name: node
     metrics_path: /host/metrics
     static_configs:
       - targets: ["localhost:)",
-                      port, R"("]
+             port, R"("]
 )");
 }
 

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "collection/relabel/strcat.h"
 #include "collection/relabel/relabel.h"
+#include "collection/relabel/strcat.h"
 #include "yaml-cpp/yaml.h"
 
 namespace foresight::collection {
@@ -60,29 +60,35 @@ absl::StatusOr<std::vector<TargetGroup>> FromYaml(std::string_view content, cons
     const YAML::Node root = YAML::Load(std::string(content));
     std::vector<TargetGroup> out;
     if (root.IsNull()) return out;
-    if (!root.IsSequence()) return absl::InvalidArgumentError(Cat(path, ": expected a list of target groups"));
+    if (!root.IsSequence())
+      return absl::InvalidArgumentError(Cat(path, ": expected a list of target groups"));
     for (const auto& g : root) {
       const int line = g.Mark().line + 1;
-      if (!g.IsMap()) return absl::InvalidArgumentError(Cat(path, ":", line, ": a target group must be a mapping"));
+      if (!g.IsMap())
+        return absl::InvalidArgumentError(Cat(path, ":", line, ": a target group must be a mapping"));
       TargetGroup tg;
       for (const auto& kv : g) {
         const std::string k = kv.first.Scalar();
         if (k == "targets" && kv.second.IsSequence()) {
           for (const auto& t : kv.second) {
-            if (!t.IsScalar()) return absl::InvalidArgumentError(Cat(path, ":", line, ": key 'targets': a target must be a string"));
+            if (!t.IsScalar())
+              return absl::InvalidArgumentError(
+                  Cat(path, ":", line, ": key 'targets': a target must be a string"));
             tg.targets.push_back(t.Scalar());
           }
         } else if (k == "labels" && (kv.second.IsMap() || kv.second.IsNull())) {
           std::vector<Label> ls;
           for (const auto& l : kv.second) {
             if (!IsValidLabelName(l.first.Scalar()) || !l.second.IsScalar()) {
-              return absl::InvalidArgumentError(Cat(path, ":", line, ": key 'labels': invalid label \"", l.first.Scalar(), "\""));
+              return absl::InvalidArgumentError(
+                  Cat(path, ":", line, ": key 'labels': invalid label \"", l.first.Scalar(), "\""));
             }
             ls.push_back({l.first.Scalar(), l.second.Scalar()});
           }
           tg.labels = Labels(std::move(ls));
         } else {
-          return absl::InvalidArgumentError(Cat(path, ":", kv.first.Mark().line + 1, ": key '", k, "': unknown or malformed"));
+          return absl::InvalidArgumentError(
+              Cat(path, ":", kv.first.Mark().line + 1, ": key '", k, "': unknown or malformed"));
         }
       }
       out.push_back(std::move(tg));
@@ -95,8 +101,10 @@ absl::StatusOr<std::vector<TargetGroup>> FromYaml(std::string_view content, cons
 
 }  // namespace
 
-absl::StatusOr<std::vector<TargetGroup>> ParseTargetGroupFile(std::string_view content, const std::string& path) {
-  absl::StatusOr<std::vector<TargetGroup>> groups = IsJson(path) ? FromJson(content, path) : FromYaml(content, path);
+absl::StatusOr<std::vector<TargetGroup>> ParseTargetGroupFile(std::string_view content,
+                                                              const std::string& path) {
+  absl::StatusOr<std::vector<TargetGroup>> groups =
+      IsJson(path) ? FromJson(content, path) : FromYaml(content, path);
   if (!groups.ok()) return groups;
   for (size_t i = 0; i < groups->size(); ++i) {
     TargetGroup& g = (*groups)[i];

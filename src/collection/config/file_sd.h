@@ -16,7 +16,8 @@
 namespace foresight::collection {
 
 // Parses one file's content; the format comes from the extension (.json, else YAML).
-absl::StatusOr<std::vector<TargetGroup>> ParseTargetGroupFile(std::string_view content, const std::string& path);
+absl::StatusOr<std::vector<TargetGroup>> ParseTargetGroupFile(std::string_view content,
+                                                              const std::string& path);
 
 struct FileSDResult {
   std::map<std::string, std::vector<TargetGroup>> groups;  // by file

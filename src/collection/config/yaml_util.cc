@@ -3,9 +3,9 @@
 #include <charconv>
 #include <filesystem>
 
-#include "collection/relabel/strcat.h"
 #include "collection/config/duration.h"
 #include "collection/relabel/relabel.h"
+#include "collection/relabel/strcat.h"
 
 namespace foresight::collection::yaml {
 namespace {
@@ -92,7 +92,8 @@ absl::Status Reader::Duration(const YAML::Node& n, std::string_view key, int64_t
   return absl::OkStatus();
 }
 
-absl::Status Reader::StringList(const YAML::Node& n, std::string_view key, std::vector<std::string>* out) const {
+absl::Status Reader::StringList(const YAML::Node& n, std::string_view key,
+                                std::vector<std::string>* out) const {
   out->clear();
   if (n.IsNull()) return absl::OkStatus();
   if (!n.IsSequence()) return Error(n, key, Cat("expected a list of strings, got ", TypeName(n)));
@@ -112,7 +113,8 @@ absl::Status Reader::LabelMap(const YAML::Node& n, std::string_view key, Labels*
   std::vector<Label> labels;
   for (const auto& kv : n) {
     if (!kv.first.IsScalar() || !IsValidLabelName(kv.first.Scalar())) {
-      return Error(kv.first, key, Cat("\"", kv.first.IsScalar() ? kv.first.Scalar() : "", "\" is not a valid label name"));
+      return Error(kv.first, key,
+                   Cat("\"", kv.first.IsScalar() ? kv.first.Scalar() : "", "\" is not a valid label name"));
     }
     std::string v;
     if (absl::Status s = String(kv.second, key, &v); !s.ok()) return s;

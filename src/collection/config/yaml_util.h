@@ -1,4 +1,5 @@
-// Typed reads of YAML nodes that report "FILE:LINE: key 'x': reason" instead of throwing (internal to config/).
+// Typed reads of YAML nodes that report "FILE:LINE: key 'x': reason" instead of throwing (internal to
+// config/).
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ class Reader {
 
   // Requires a mapping whose keys are all in `known`; keys in `unsupported` (Prometheus keys Foresight does
   // not implement) and any other key are refused.
-  absl::Status CheckKeys(const YAML::Node& map, std::string_view key, std::initializer_list<std::string_view> known,
+  absl::Status CheckKeys(const YAML::Node& map, std::string_view key,
+                         std::initializer_list<std::string_view> known,
                          std::initializer_list<std::string_view> unsupported = {}) const;
 
   absl::Status String(const YAML::Node& n, std::string_view key, std::string* out) const;

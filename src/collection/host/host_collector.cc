@@ -80,7 +80,8 @@ constexpr double kSectorBytes = 512;
 
 void CollectStat(const std::string& text, Families& fs) {
   const host::Stat st = host::ParseStat(text);
-  static constexpr const char* kModes[8] = {"user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"};
+  static constexpr const char* kModes[8] = {"user",   "nice", "system",  "idle",
+                                            "iowait", "irq",  "softirq", "steal"};
   for (const host::CpuTimes& c : st.cpus) {
     for (int i = 0; i < 8; ++i) {
       fs.Add("node_cpu_seconds_total", MetricType::kCounter, "Seconds the CPUs spent in each mode.",
@@ -118,14 +119,18 @@ void CollectMeminfo(const std::string& text, Families& fs) {
     }
     const bool counted = field.starts_with("HugePages_");
     if (!counted) name += "_bytes";
-    fs.Add(Cat("node_memory_", name), MetricType::kGauge, Cat("Memory information field ", name, "."), {}, value);
+    fs.Add(Cat("node_memory_", name), MetricType::kGauge, Cat("Memory information field ", name, "."), {},
+           value);
   }
 }
 
 void CollectNetDev(const std::string& text, Families& fs) {
-  static constexpr const char* kRx[8] = {"bytes", "packets", "errs", "drop", "fifo", "frame", "compressed", "multicast"};
-  static constexpr const char* kTx[8] = {"bytes", "packets", "errs", "drop", "fifo", "colls", "carrier", "compressed"};
+  static constexpr const char* kRx[8] = {"bytes", "packets", "errs",       "drop",
+                                         "fifo",  "frame",   "compressed", "multicast"};
+  static constexpr const char* kTx[8] = {"bytes", "packets", "errs",    "drop",
+                                         "fifo",  "colls",   "carrier", "compressed"};
   for (const host::NetDev& d : host::ParseNetDev(text)) {
+    if (d.device == "lo") continue;  // Debian's default --collector.netdev.device-exclude="^lo$"
     for (int i = 0; i < 8; ++i) {
       fs.Add(Cat("node_network_receive_", kRx[i], "_total"), MetricType::kCounter,
              Cat("Network device statistic receive_", kRx[i], "."), {{"device", d.device}}, d.rx[i]);
@@ -142,17 +147,22 @@ void CollectDiskstats(const std::string& text, Families& fs) {
     if (re2::RE2::FullMatch(d.device, kExclude)) continue;
     const Families::LabelList dev = {{"device", d.device}};
     const MetricType c = MetricType::kCounter;
-    fs.Add("node_disk_reads_completed_total", c, "The total number of reads completed successfully.", dev, d.reads_completed);
+    fs.Add("node_disk_reads_completed_total", c, "The total number of reads completed successfully.", dev,
+           d.reads_completed);
     fs.Add("node_disk_reads_merged_total", c, "The total number of reads merged.", dev, d.reads_merged);
-    fs.Add("node_disk_read_bytes_total", c, "The total number of bytes read successfully.", dev, d.sectors_read * kSectorBytes);
-    fs.Add("node_disk_read_time_seconds_total", c, "The total number of seconds spent by all reads.", dev, d.read_ms / 1000);
-    fs.Add("node_disk_writes_completed_total", c, "The total number of writes completed successfully.", dev, d.writes_completed);
+    fs.Add("node_disk_read_bytes_total", c, "The total number of bytes read successfully.", dev,
+           d.sectors_read * kSectorBytes);
+    fs.Add("node_disk_read_time_seconds_total", c, "The total number of seconds spent by all reads.", dev,
+           d.read_ms / 1000);
+    fs.Add("node_disk_writes_completed_total", c, "The total number of writes completed successfully.", dev,
+           d.writes_completed);
     fs.Add("node_disk_writes_merged_total", c, "The number of writes merged.", dev, d.writes_merged);
     fs.Add("node_disk_written_bytes_total", c, "The total number of bytes written successfully.", dev,
            d.sectors_written * kSectorBytes);
-    fs.Add("node_disk_write_time_seconds_total", c, "This is the total number of seconds spent by all writes.", dev,
-           d.write_ms / 1000);
-    fs.Add("node_disk_io_now", MetricType::kGauge, "The number of I/Os currently in progress.", dev, d.io_in_progress);
+    fs.Add("node_disk_write_time_seconds_total", c,
+           "This is the total number of seconds spent by all writes.", dev, d.write_ms / 1000);
+    fs.Add("node_disk_io_now", MetricType::kGauge, "The number of I/Os currently in progress.", dev,
+           d.io_in_progress);
     fs.Add("node_disk_io_time_seconds_total", c, "Total seconds spent doing I/Os.", dev, d.io_ms / 1000);
     fs.Add("node_disk_io_time_weighted_seconds_total", c, "The weighted # of seconds spent doing I/Os.", dev,
            d.weighted_io_ms / 1000);
@@ -160,14 +170,18 @@ void CollectDiskstats(const std::string& text, Families& fs) {
 }
 
 void CollectFilesystems(const std::string& text, Families& fs) {
-  // node_exporter's default mount-points-exclude and fs-types-exclude.
-  static const re2::RE2 kMountExclude("^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)");
+  // The defaults of Debian's node_exporter 1.5 (--collector.filesystem.mount-points-exclude and
+  // fs-types-exclude).
+  static const re2::RE2 kMountExclude(
+      "^/(dev|proc|run|sys|mnt|media|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)");
   static const re2::RE2 kTypeExclude(
-      "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|"
+      "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|"
+      "nsfs|"
       "overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|sysfs|tracefs)$");
   std::set<std::tuple<std::string, std::string, std::string>> seen;
   for (const Mount& m : host::ParseMounts(text)) {
-    if (re2::RE2::PartialMatch(m.mountpoint, kMountExclude) || re2::RE2::FullMatch(m.fstype, kTypeExclude)) continue;
+    if (re2::RE2::PartialMatch(m.mountpoint, kMountExclude) || re2::RE2::FullMatch(m.fstype, kTypeExclude))
+      continue;
     if (!seen.insert({m.device, m.mountpoint, m.fstype}).second) continue;
     const Families::LabelList l = {{"device", m.device}, {"fstype", m.fstype}, {"mountpoint", m.mountpoint}};
     struct statvfs sv {};
@@ -183,12 +197,15 @@ void CollectFilesystems(const std::string& text, Families& fs) {
       opts = comma == std::string_view::npos ? std::string_view() : opts.substr(comma + 1);
     }
     const MetricType g = MetricType::kGauge;
-    fs.Add("node_filesystem_size_bytes", g, "Filesystem size in bytes.", l, static_cast<double>(sv.f_blocks) * bs);
-    fs.Add("node_filesystem_free_bytes", g, "Filesystem free space in bytes.", l, static_cast<double>(sv.f_bfree) * bs);
+    fs.Add("node_filesystem_size_bytes", g, "Filesystem size in bytes.", l,
+           static_cast<double>(sv.f_blocks) * bs);
+    fs.Add("node_filesystem_free_bytes", g, "Filesystem free space in bytes.", l,
+           static_cast<double>(sv.f_bfree) * bs);
     fs.Add("node_filesystem_avail_bytes", g, "Filesystem space available to non-root users in bytes.", l,
            static_cast<double>(sv.f_bavail) * bs);
     fs.Add("node_filesystem_files", g, "Filesystem total file nodes.", l, static_cast<double>(sv.f_files));
-    fs.Add("node_filesystem_files_free", g, "Filesystem total free file nodes.", l, static_cast<double>(sv.f_ffree));
+    fs.Add("node_filesystem_files_free", g, "Filesystem total free file nodes.", l,
+           static_cast<double>(sv.f_ffree));
     fs.Add("node_filesystem_readonly", g, "Filesystem read-only status.", l, ro ? 1 : 0);
   }
 }
@@ -197,7 +214,8 @@ void CollectVmstat(const std::string& text, Families& fs) {
   static const re2::RE2 kFields("^(oom_kill|pgpg|pswp|pg.*fault).*");
   for (const auto& [name, v] : host::ParseVmstat(text)) {
     if (!re2::RE2::FullMatch(name, kFields)) continue;
-    fs.Add(Cat("node_vmstat_", name), MetricType::kUnknown, Cat("/proc/vmstat information field ", name, "."), {}, v);
+    fs.Add(Cat("node_vmstat_", name), MetricType::kUnknown, Cat("/proc/vmstat information field ", name, "."),
+           {}, v);
   }
 }
 
@@ -219,18 +237,21 @@ std::string CollectHostMetrics(const HostCollectorOptions& o) {
   if (ReadFile(o.proc_root + "/diskstats", &text)) CollectDiskstats(text, fs);
   if (ReadFile(o.proc_root + "/sys/fs/file-nr", &text)) {
     if (auto f = host::ParseFileNr(text)) {
-      fs.Add("node_filefd_allocated", MetricType::kGauge, "File descriptor statistics: allocated.", {}, (*f)[0]);
+      fs.Add("node_filefd_allocated", MetricType::kGauge, "File descriptor statistics: allocated.", {},
+             (*f)[0]);
       fs.Add("node_filefd_maximum", MetricType::kGauge, "File descriptor statistics: maximum.", {}, (*f)[2]);
     }
   }
   if (ReadFile(o.proc_root + "/vmstat", &text)) CollectVmstat(text, fs);
-  if (o.filesystems && (ReadFile(o.proc_root + "/1/mounts", &text) || ReadFile(o.proc_root + "/mounts", &text))) {
+  if (o.filesystems &&
+      (ReadFile(o.proc_root + "/1/mounts", &text) || ReadFile(o.proc_root + "/mounts", &text))) {
     CollectFilesystems(text, fs);
   }
   if (o.uname) {
     struct utsname u {};
     if (::uname(&u) == 0) {
-      fs.Add("node_uname_info", MetricType::kGauge, "Labeled system information as provided by the uname system call.",
+      fs.Add("node_uname_info", MetricType::kGauge,
+             "Labeled system information as provided by the uname system call.",
              {{"sysname", u.sysname},
               {"release", u.release},
               {"version", u.version},
@@ -240,7 +261,8 @@ std::string CollectHostMetrics(const HostCollectorOptions& o) {
              1);
     }
   }
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   fs.Add("node_time_seconds", MetricType::kGauge, "System time in seconds since epoch (1970).", {}, now);
   return fs.Write();
 }

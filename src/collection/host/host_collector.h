@@ -1,6 +1,7 @@
 // The built-in host collector: node_exporter's core metrics (names, labels, units, HELP and TYPE as
 // node_exporter 1.5 writes them), read from /proc and statfs(2), as a text-format payload. Served at
-// /host/metrics and scraped as job "node" by the default config; off with foresight.collection.host_collector.
+// /host/metrics and scraped as job "node" by the default config; off with
+// foresight.collection.host_collector.
 //
 // Families: node_cpu_seconds_total{cpu,mode}, node_cpu_guest_seconds_total{cpu,mode}, node_memory_*_bytes
 // (every /proc/meminfo field), node_load1/5/15, node_filesystem_{avail_bytes,free_bytes,size_bytes,files,

@@ -130,7 +130,7 @@ std::vector<DiskStats> ParseDiskstats(std::string_view text) {
     if (f.size() < 14) return;
     DiskStats d;
     d.device = std::string(f[2]);
-    double* fields[] = {&d.reads_completed, &d.reads_merged,  &d.sectors_read,   &d.read_ms,
+    double* fields[] = {&d.reads_completed,  &d.reads_merged,  &d.sectors_read,    &d.read_ms,
                         &d.writes_completed, &d.writes_merged, &d.sectors_written, &d.write_ms,
                         &d.io_in_progress,   &d.io_ms,         &d.weighted_io_ms};
     for (size_t i = 0; i < 11; ++i) *fields[i] = Num(f[i + 3]).value_or(0);

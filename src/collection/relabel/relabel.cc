@@ -39,7 +39,8 @@ bool Match(const re2::RE2& re, std::string_view value, std::vector<std::string_v
   groups.resize(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     const auto& p = sp[static_cast<size_t>(i)];
-    groups[static_cast<size_t>(i)] = p.data() == nullptr ? std::string_view() : std::string_view(p.data(), p.size());
+    groups[static_cast<size_t>(i)] =
+        p.data() == nullptr ? std::string_view() : std::string_view(p.data(), p.size());
   }
   return true;
 }
@@ -124,7 +125,8 @@ bool IsValidLabelName(std::string_view name) {
   if (name.empty()) return false;
   for (size_t i = 0; i < name.size(); ++i) {
     const char ch = name[i];
-    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' || (i > 0 && ch >= '0' && ch <= '9');
+    const bool ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+                    (i > 0 && ch >= '0' && ch <= '9');
     if (!ok) return false;
   }
   return true;
@@ -140,7 +142,8 @@ absl::Status RelabelConfig::Compile() {
   re = std::move(compiled);
   const std::string_view act = RelabelActionName(action);
   if (action == RelabelAction::kHashMod && modulus == 0) {
-    return absl::InvalidArgumentError("key 'modulus': relabel configuration for hashmod requires non-zero modulus");
+    return absl::InvalidArgumentError(
+        "key 'modulus': relabel configuration for hashmod requires non-zero modulus");
   }
   if ((action == RelabelAction::kReplace || action == RelabelAction::kHashMod) && target_label.empty()) {
     return absl::InvalidArgumentError(
@@ -155,7 +158,8 @@ absl::Status RelabelConfig::Compile() {
         Cat("key 'target_label': \"", target_label, "\" is invalid 'target_label' for hashmod action"));
   }
   if (action == RelabelAction::kLabelDrop || action == RelabelAction::kLabelKeep) {
-    if (!source_labels.empty() || !target_label.empty() || modulus != 0 || separator != ";" || replacement != "$1") {
+    if (!source_labels.empty() || !target_label.empty() || modulus != 0 || separator != ";" ||
+        replacement != "$1") {
       return absl::InvalidArgumentError(
           Cat("key 'action': ", act, " action requires only 'regex', and no other fields"));
     }
@@ -172,7 +176,8 @@ std::optional<Labels> Relabel(const Labels& labels, std::span<const RelabelConfi
   return lb.Build();
 }
 
-std::string ExpandTemplate(const re2::RE2& re, std::string_view tmpl, std::span<const std::string_view> groups) {
+std::string ExpandTemplate(const re2::RE2& re, std::string_view tmpl,
+                           std::span<const std::string_view> groups) {
   std::string out;
   while (!tmpl.empty()) {
     const size_t dollar = tmpl.find('$');

@@ -51,7 +51,8 @@ struct RelabelConfig {
 std::optional<Labels> Relabel(const Labels& labels, std::span<const RelabelConfig> rules);
 
 // Go's regexp.Expand over the groups of a match: $1, ${1}, $name, ${name}, $$.
-std::string ExpandTemplate(const re2::RE2& re, std::string_view tmpl, std::span<const std::string_view> groups);
+std::string ExpandTemplate(const re2::RE2& re, std::string_view tmpl,
+                           std::span<const std::string_view> groups);
 
 // Prometheus' hashmod: the last 8 bytes of the MD5 of `value`, big-endian, modulo `modulus`.
 uint64_t HashMod(std::string_view value, uint64_t modulus);

@@ -18,8 +18,7 @@ inline void CatOne(std::string& out, const std::string& s) { out.append(s); }
 inline void CatOne(std::string& out, char c) { out.push_back(c); }
 inline void CatOne(std::string& out, bool b) { out.append(b ? "true" : "false"); }
 template <std::integral T>
-  requires(!std::same_as<T, char> && !std::same_as<T, bool>)
-void CatOne(std::string& out, T v) {
+requires(!std::same_as<T, char> && !std::same_as<T, bool>) void CatOne(std::string& out, T v) {
   char buf[24];
   auto [p, ec] = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, p);

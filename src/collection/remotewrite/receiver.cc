@@ -19,6 +19,9 @@ void Add(RemoteWriteStats* stats, std::atomic<uint64_t> RemoteWriteStats::*field
   if (stats != nullptr && n > 0) (stats->*field).fetch_add(n, std::memory_order_relaxed);
 }
 
+// Uncompressed bodies up to this size keep their buffer for the next request on the thread.
+constexpr size_t kKeepBytes = 16u << 20;
+
 // Per-thread buffers: the decoded body and its views, reused across requests.
 struct Scratch {
   std::string raw;
@@ -96,6 +99,13 @@ RemoteWriteReceiver::RemoteWriteReceiver(storage::Appendable& storage, RemoteWri
 
 web::Response RemoteWriteReceiver::Handle(const web::Request& request) const {
   thread_local Scratch scratch;
+  // An unusually large request must not pin its buffer to the thread forever.
+  struct Shrink {
+    Scratch& s;
+    ~Shrink() {
+      if (s.raw.capacity() > kKeepBytes) std::string().swap(s.raw);
+    }
+  } shrink{scratch};
   Add(stats_, &RemoteWriteStats::requests, 1);
   absl::Status st = SnappyUncompress(request.body, options_.max_decoded_bytes, &scratch.raw);
   if (st.ok()) st = DecodeWriteRequest(scratch.raw, &scratch.decoded);

@@ -11,7 +11,8 @@ namespace foresight::collection {
 namespace {
 
 int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -46,6 +47,7 @@ absl::Status ScrapeManager::ApplyConfig(const Config& config) {
     if (auto old = jobs_.find(sc.job_name); old != jobs_.end()) {
       job.loops = std::move(old->second.loops);
       job.file_groups = std::move(old->second.file_groups);
+      old->second.loops.clear();
     }
     RefreshFileSD(job, now, true);
     SyncLocked(job);
@@ -96,7 +98,8 @@ void ScrapeManager::SyncLocked(Job& job) {
       Labels discovered = DiscoveredLabels(addr, *g, cfg);
       absl::StatusOr<std::optional<Labels>> full = PopulateLabels(discovered, cfg);
       if (!full.ok() || !full->has_value()) {
-        job.dropped.push_back({cfg.job_name, std::move(discovered), full.ok() ? "" : std::string(SV(full.status().message()))});
+        job.dropped.push_back(
+            {cfg.job_name, std::move(discovered), full.ok() ? "" : std::string(SV(full.status().message()))});
         continue;
       }
       std::string key = Cat(job.fingerprint, "\xff", (*full)->ToString());
@@ -106,7 +109,8 @@ void ScrapeManager::SyncLocked(Job& job) {
         job.loops.erase(it);
         continue;
       }
-      auto loop = std::make_shared<ScrapeLoop>(storage_, job.config, **std::move(full), std::move(discovered));
+      auto loop =
+          std::make_shared<ScrapeLoop>(storage_, job.config, **std::move(full), std::move(discovered));
       if (started_) scheduler_->Add(loop);
       loops[key] = std::move(loop);
     }

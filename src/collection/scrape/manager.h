@@ -32,9 +32,9 @@ namespace foresight::collection {
 class ScrapeScheduler;
 
 struct ScrapeManagerOptions {
-  int threads = 2;                      // scrape worker threads (each a curl multi handle)
-  int64_t discovery_check_ms = 1'000;   // how often file_sd refresh deadlines are checked
-  bool stale_on_stop = false;           // Stop() writes stale markers for every series (as a shutdown)
+  int threads = 2;                     // scrape worker threads (each a curl multi handle)
+  int64_t discovery_check_ms = 1'000;  // how often file_sd refresh deadlines are checked
+  bool stale_on_stop = false;          // Stop() writes stale markers for every series (as a shutdown)
 };
 
 // Metadata of one metric family as /api/v1/metadata lists it.

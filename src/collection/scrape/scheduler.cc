@@ -23,7 +23,8 @@ constexpr char kAccept[] =
     "text/plain;version=0.0.4;q=0.5,*/*;q=0.1";
 
 int64_t WallMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -133,7 +134,8 @@ class ScrapeScheduler::Worker {
       }
       int wait_ms = 1000;
       if (!heap_.empty()) {
-        const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(heap_.top().first - Clock::now());
+        const auto until =
+            std::chrono::duration_cast<std::chrono::milliseconds>(heap_.top().first - Clock::now());
         wait_ms = static_cast<int>(std::clamp<int64_t>(until.count() + 1, 0, 1000));
       }
       curl_multi_poll(multi_, nullptr, 0, wait_ms, nullptr);
@@ -183,7 +185,8 @@ class ScrapeScheduler::Worker {
     // First turn: the next multiple of the interval plus the target's offset (wall-clock aligned).
     const int64_t interval = std::max<int64_t>(1, l.interval_ms());
     const int64_t now_ms = WallMs();
-    int64_t next = now_ms - now_ms % interval + static_cast<int64_t>(l.hash() % static_cast<uint64_t>(interval));
+    int64_t next =
+        now_ms - now_ms % interval + static_cast<int64_t>(l.hash() % static_cast<uint64_t>(interval));
     if (next < now_ms) next += interval;
     t->due = Clock::now() + std::chrono::milliseconds(next - now_ms);
     heap_.push({t->due, t->id});
@@ -209,8 +212,9 @@ class ScrapeScheduler::Worker {
     const ScrapeConfig& cfg = t.loop->config();
     curl_slist_free_all(t.headers);
     t.headers = curl_slist_append(nullptr, kAccept);
-    t.headers = curl_slist_append(
-        t.headers, Cat("X-Prometheus-Scrape-Timeout-Seconds: ", static_cast<double>(t.loop->timeout_ms()) / 1000).c_str());
+    t.headers = curl_slist_append(t.headers, Cat("X-Prometheus-Scrape-Timeout-Seconds: ",
+                                                 static_cast<double>(t.loop->timeout_ms()) / 1000)
+                                                 .c_str());
     if (cfg.authorization) {
       const Authorization& a = *cfg.authorization;
       const std::string cred = a.credentials_file.empty() ? a.credentials : ReadSecret(a.credentials_file);
@@ -241,7 +245,8 @@ class ScrapeScheduler::Worker {
     if (result != CURLE_OK) {
       const std::string detail = t.error[0] ? std::string(t.error) : std::string(curl_easy_strerror(result));
       st = result == CURLE_OPERATION_TIMEDOUT
-               ? absl::DeadlineExceededError(Cat("Get \"", t.loop->url(), "\": context deadline exceeded (", detail, ")"))
+               ? absl::DeadlineExceededError(
+                     Cat("Get \"", t.loop->url(), "\": context deadline exceeded (", detail, ")"))
                : absl::UnavailableError(Cat("Get \"", t.loop->url(), "\": ", detail));
     } else {
       long code = 0;

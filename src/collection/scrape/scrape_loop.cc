@@ -49,7 +49,8 @@ class ScrapeLoop::Visitor : public PayloadVisitor {
       return absl::FailedPreconditionError(Cat("sample_limit exceeded (limit: ", cfg.sample_limit, ")"));
     }
     const bool explicit_ts = cfg.honor_timestamps && s.timestamp.has_value();
-    absl::StatusOr<storage::SeriesRef> ref = app_.Append(e->ref, e->labels, explicit_ts ? *s.timestamp : t_, s.value);
+    absl::StatusOr<storage::SeriesRef> ref =
+        app_.Append(e->ref, e->labels, explicit_ts ? *s.timestamp : t_, s.value);
     if (ref.ok()) {
       e->ref = *ref;
     } else if (!storage::RejectReasonOf(ref.status()).has_value()) {
@@ -133,8 +134,8 @@ std::optional<Labels> ScrapeLoop::SeriesLabels(const SampleView& s) {
 }
 
 absl::Status ScrapeLoop::AppendPayload(storage::Appender& app, int64_t t, std::string_view body,
-                                       std::string_view content_type, uint64_t* scraped, uint64_t* post_relabel,
-                                       uint64_t* added) {
+                                       std::string_view content_type, uint64_t* scraped,
+                                       uint64_t* post_relabel, uint64_t* added) {
   Visitor v(*this, app, t);
   absl::Status st = VisitPayload(body, FormatFor(content_type), v);
   *scraped = v.scraped;
@@ -163,8 +164,8 @@ void ScrapeLoop::AppendReport(storage::Appender& app, int64_t t, bool up, double
   }
 }
 
-absl::Status ScrapeLoop::Report(int64_t t_ms, double duration_s, const absl::Status& fetch, std::string_view body,
-                                std::string_view content_type) {
+absl::Status ScrapeLoop::Report(int64_t t_ms, double duration_s, const absl::Status& fetch,
+                                std::string_view body, std::string_view content_type) {
   if (gone_) return absl::OkStatus();
   ++iter_;
   cur_.clear();

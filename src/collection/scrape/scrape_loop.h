@@ -44,7 +44,8 @@ struct FamilyMetadata {
 
 class ScrapeLoop {
  public:
-  ScrapeLoop(storage::Appendable* db, std::shared_ptr<const ScrapeConfig> cfg, Labels full_labels, Labels discovered);
+  ScrapeLoop(storage::Appendable* db, std::shared_ptr<const ScrapeConfig> cfg, Labels full_labels,
+             Labels discovered);
   ScrapeLoop(const ScrapeLoop&) = delete;
   ScrapeLoop& operator=(const ScrapeLoop&) = delete;
 
@@ -79,8 +80,9 @@ class ScrapeLoop {
   };
   class Visitor;
 
-  absl::Status AppendPayload(storage::Appender& app, int64_t t, std::string_view body, std::string_view content_type,
-                             uint64_t* scraped, uint64_t* post_relabel, uint64_t* added);
+  absl::Status AppendPayload(storage::Appender& app, int64_t t, std::string_view body,
+                             std::string_view content_type, uint64_t* scraped, uint64_t* post_relabel,
+                             uint64_t* added);
   // Builds the final labels of a new series; nullopt when dropped by relabelling.
   std::optional<Labels> SeriesLabels(const SampleView& s);
   absl::Status StaleMarkers(storage::Appender& app, int64_t t, bool all);

@@ -32,7 +32,8 @@ struct CollectionOptions {
 class CollectionService {
  public:
   // Applies `config` and starts scraping.
-  static absl::StatusOr<std::unique_ptr<CollectionService>> Create(storage::Appendable* storage, const Config& config,
+  static absl::StatusOr<std::unique_ptr<CollectionService>> Create(storage::Appendable* storage,
+                                                                   const Config& config,
                                                                    CollectionOptions options = {});
   ~CollectionService();
 

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-
 #include "collection/config/duration.h"
 #include "collection/relabel/strcat.h"
 
@@ -83,7 +82,8 @@ absl::StatusOr<std::optional<Labels>> PopulateLabels(const Labels& discovered, c
     return absl::InvalidArgumentError(Cat("invalid (non-host) address \"", addr, "\""));
   }
   const std::string_view scheme = b.Get(kScheme);
-  if (scheme != "http" && scheme != "https") return absl::InvalidArgumentError(Cat("invalid scheme \"", scheme, "\""));
+  if (scheme != "http" && scheme != "https")
+    return absl::InvalidArgumentError(Cat("invalid scheme \"", scheme, "\""));
   absl::StatusOr<int64_t> interval = ParseDuration(b.Get(kInterval));
   if (!interval.ok() || *interval == 0) {
     return absl::InvalidArgumentError(Cat("error parsing scrape interval \"", b.Get(kInterval), "\""));
@@ -93,8 +93,8 @@ absl::StatusOr<std::optional<Labels>> PopulateLabels(const Labels& discovered, c
     return absl::InvalidArgumentError(Cat("error parsing scrape timeout \"", b.Get(kTimeout), "\""));
   }
   if (*timeout > *interval) {
-    return absl::InvalidArgumentError(Cat("scrape timeout cannot be greater than scrape interval (\"", b.Get(kTimeout),
-                                          "\" > \"", b.Get(kInterval), "\")"));
+    return absl::InvalidArgumentError(Cat("scrape timeout cannot be greater than scrape interval (\"",
+                                          b.Get(kTimeout), "\" > \"", b.Get(kInterval), "\")"));
   }
   // Meta labels are removed after relabelling; the other internal labels stay on the target.
   const Labels snapshot = b.Build();

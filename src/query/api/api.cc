@@ -65,8 +65,8 @@ absl::Status RegisterQueryApi(web::Router& router, const QueryApiDeps& deps_in) 
   if (deps_in.queryable == nullptr || deps_in.engine == nullptr)
     return absl::InvalidArgumentError("RegisterQueryApi: queryable and engine are required");
   auto deps = std::make_shared<const QueryApiDeps>(deps_in);
-  auto route = [&router, deps](std::string_view pattern, web::Response (*fn)(const QueryApiDeps&,
-                                                                            const web::Request&)) {
+  auto route = [&router, deps](std::string_view pattern,
+                               web::Response (*fn)(const QueryApiDeps&, const web::Request&)) {
     return router.GetPost(pattern, [deps, fn](const web::Request& req) { return fn(*deps, req); });
   };
   absl::Status st;

@@ -51,9 +51,9 @@ struct QueryApiDeps {
   BuildInfo build_info;
   std::function<RuntimeInfo()> runtime_info;
   std::function<storage::DBStats()> db_stats;  // headStats' chunk count and time range
-  std::map<std::string, std::string> flags;     // /api/v1/status/flags
-  std::function<std::string()> config_yaml;     // /api/v1/status/config
-  std::function<int64_t()> now_ms;              // the default `time`; null: the system clock
+  std::map<std::string, std::string> flags;    // /api/v1/status/flags
+  std::function<std::string()> config_yaml;    // /api/v1/status/config
+  std::function<int64_t()> now_ms;             // the default `time`; null: the system clock
 };
 
 // Registers /api/v1/... on `router`. Errors: missing queryable or engine, or a route already registered.

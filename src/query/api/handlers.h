@@ -14,6 +14,9 @@
 
 namespace foresight::query::api {
 
+// A status' message as a std::string_view (Debian's absl::string_view is its own type).
+inline std::string_view Msg(const absl::Status& s) { return {s.message().data(), s.message().size()}; }
+
 // An error response: {"status":"error",...} with the HTTP code Prometheus uses for the type.
 web::Response ErrorResponse(std::string_view error_type, std::string_view message);
 web::Response ErrorResponse(const absl::Status& s);  // the type from query::ErrorTypeOf

@@ -60,7 +60,8 @@ size_t Utf8Len(std::string_view s, size_t i) {
     if ((cc & 0xC0) != 0x80) return 0;
     cp = (cp << 6) | (cc & 0x3F);
   }
-  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+    return 0;
   if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
   return n;
 }

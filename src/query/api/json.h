@@ -10,7 +10,8 @@
 
 namespace foresight::query::api {
 
-// Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip decimal without exponent; "+Inf", "-Inf", "NaN".
+// Go's strconv.FormatFloat(v, 'f', -1, 64): shortest round-trip decimal without exponent; "+Inf", "-Inf",
+// "NaN".
 void AppendFloat(std::string* out, double v);
 // A sample timestamp as in vectors and matrices: seconds with three decimals unless they are 0 (1.500, 2).
 void AppendSampleTime(std::string* out, int64_t ms);

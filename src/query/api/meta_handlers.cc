@@ -50,7 +50,7 @@ absl::StatusOr<int64_t> TimeParam(const web::Request& req, std::string_view name
     std::string msg = "Invalid time value for '";
     msg.append(name);
     msg.append("': ");
-    msg.append(t.status().message().data(), t.status().message().size());
+    msg.append(Msg(t.status()).data(), Msg(t.status()).size());
     return absl::InvalidArgumentError(msg);
   }
   return *t;
@@ -75,9 +75,9 @@ struct Window {
 // start and end of series/labels requests, with Prometheus' defaults; returns an error response on failure.
 std::optional<web::Response> ParseWindow(const web::Request& req, Window* w) {
   auto start = TimeParam(req, "start", kApiMinTimeMs);
-  if (!start.ok()) return InvalidParam("start", start.status().message());
+  if (!start.ok()) return InvalidParam("start", Msg(start.status()));
   auto end = TimeParam(req, "end", kApiMaxTimeMs);
-  if (!end.ok()) return InvalidParam("end", end.status().message());
+  if (!end.ok()) return InvalidParam("end", Msg(end.status()));
   w->start = *start;
   w->end = *end;
   return std::nullopt;
@@ -117,14 +117,14 @@ web::Response ListEndpoint(const QueryApiDeps& deps, const web::Request& req, Fn
   Window w;
   if (auto err = ParseWindow(req, &w)) return *err;
   auto sets = MatchParams(req);
-  if (!sets.ok()) return ErrorResponse("bad_data", sets.status().message());
+  if (!sets.ok()) return ErrorResponse("bad_data", Msg(sets.status()));
   auto q = deps.queryable->NewQuerier(w.start, w.end);
   if (!q.ok()) return ErrorResponse(q.status());
   std::vector<std::string> all;
   if (sets->empty()) sets->emplace_back();
   for (const auto& ms : *sets) {
     absl::StatusOr<std::vector<std::string>> got = fn(**q, ms);
-    if (!got.ok()) return ErrorResponse("execution", got.status().message());
+    if (!got.ok()) return ErrorResponse("execution", Msg(got.status()));
     MergeSorted(&all, std::move(*got));
   }
   std::string data;
@@ -139,7 +139,7 @@ web::Response HandleSeries(const QueryApiDeps& deps, const web::Request& req) {
   Window w;
   if (auto err = ParseWindow(req, &w)) return *err;
   auto sets = MatchParams(req);
-  if (!sets.ok()) return InvalidParam("match[]", sets.status().message());
+  if (!sets.ok()) return InvalidParam("match[]", Msg(sets.status()));
   auto q = deps.queryable->NewQuerier(w.start, w.end);
   if (!q.ok()) return ErrorResponse(q.status());
   storage::SelectHints hints;
@@ -150,7 +150,7 @@ web::Response HandleSeries(const QueryApiDeps& deps, const web::Request& req) {
   for (const auto& ms : *sets) {
     auto ss = (*q)->Select(ms, &hints);
     while (ss->Next()) found.push_back(ss->At().labels());
-    if (!ss->Err().ok()) return ErrorResponse("execution", ss->Err().message());
+    if (!ss->Err().ok()) return ErrorResponse("execution", Msg(ss->Err()));
   }
   std::sort(found.begin(), found.end());
   found.erase(std::unique(found.begin(), found.end()), found.end());
@@ -164,9 +164,8 @@ web::Response HandleSeries(const QueryApiDeps& deps, const web::Request& req) {
 }
 
 web::Response HandleLabels(const QueryApiDeps& deps, const web::Request& req) {
-  return ListEndpoint(deps, req, [](storage::Querier& q, const std::vector<Matcher>& ms) {
-    return q.LabelNames(ms);
-  });
+  return ListEndpoint(deps, req,
+                      [](storage::Querier& q, const std::vector<Matcher>& ms) { return q.LabelNames(ms); });
 }
 
 web::Response HandleLabelValues(const QueryApiDeps& deps, const web::Request& req) {

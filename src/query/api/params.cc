@@ -65,8 +65,12 @@ absl::StatusOr<int64_t> ParseDurationNs(std::string_view s) {
   static constexpr struct {
     std::string_view unit;
     int64_t ms;
-  } kUnits[] = {{"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000}, {"d", 24LL * 3600 * 1000},
-                {"h", 3600LL * 1000},             {"m", 60LL * 1000},            {"s", 1000},
+  } kUnits[] = {{"y", 365LL * 24 * 3600 * 1000},
+                {"w", 7LL * 24 * 3600 * 1000},
+                {"d", 24LL * 3600 * 1000},
+                {"h", 3600LL * 1000},
+                {"m", 60LL * 1000},
+                {"s", 1000},
                 {"ms", 1}};
   if (s.empty()) return CannotParse(s, "duration");
   std::string_view rest = s;

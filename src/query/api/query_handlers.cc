@@ -132,11 +132,11 @@ void AppendResult(std::string* out, const Result& r) {
 
 web::Response HandleQuery(const QueryApiDeps& deps, const web::Request& req) {
   auto t = TimeParam(req, "time", NowMs(deps));
-  if (!t.ok()) return InvalidParam("time", t.status().message());
+  if (!t.ok()) return InvalidParam("time", Msg(t.status()));
   auto timeout = TimeoutParam(req);
-  if (!timeout.ok()) return InvalidParam("timeout", timeout.status().message());
+  if (!timeout.ok()) return InvalidParam("timeout", Msg(timeout.status()));
   auto expr = promql::ParseExpr(req.params.GetOr("query"));
-  if (!expr.ok()) return InvalidParam("query", expr.status().message());
+  if (!expr.ok()) return InvalidParam("query", Msg(expr.status()));
   Watchdog watchdog(*timeout);
   QueryOptions opts;
   opts.cancel = watchdog.cancel();
@@ -145,36 +145,38 @@ web::Response HandleQuery(const QueryApiDeps& deps, const web::Request& req) {
 
 web::Response HandleQueryRange(const QueryApiDeps& deps, const web::Request& req) {
   auto start = ParseTimeMs(req.params.GetOr("start"));
-  if (!start.ok()) return InvalidParam("start", start.status().message());
+  if (!start.ok()) return InvalidParam("start", Msg(start.status()));
   auto end = ParseTimeMs(req.params.GetOr("end"));
-  if (!end.ok()) return InvalidParam("end", end.status().message());
+  if (!end.ok()) return InvalidParam("end", Msg(end.status()));
   if (*end < *start) return InvalidParam("end", "end timestamp must not be before start time");
   auto step_ns = ParseDurationNs(req.params.GetOr("step"));
-  if (!step_ns.ok()) return InvalidParam("step", step_ns.status().message());
+  if (!step_ns.ok()) return InvalidParam("step", Msg(step_ns.status()));
   if (*step_ns <= 0) {
-    return InvalidParam("step",
-                        "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    return InvalidParam(
+        "step", "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   // Prometheus compares durations in nanoseconds: (end - start) / step > 11000.
   long double span_ns = (static_cast<long double>(*end) - static_cast<long double>(*start)) * 1e6L;
   if (std::floor(span_ns / static_cast<long double>(*step_ns)) > 11000) {
-    return ErrorResponse("bad_data",
-                         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
-                         "resolution (?step=XX)");
+    return ErrorResponse(
+        "bad_data",
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+        "resolution (?step=XX)");
   }
   auto timeout = TimeoutParam(req);
-  if (!timeout.ok()) return InvalidParam("timeout", timeout.status().message());
+  if (!timeout.ok()) return InvalidParam("timeout", Msg(timeout.status()));
   auto expr = promql::ParseExpr(req.params.GetOr("query"));
-  if (!expr.ok()) return InvalidParam("query", expr.status().message());
+  if (!expr.ok()) return InvalidParam("query", Msg(expr.status()));
   int64_t step_ms = *step_ns / 1'000'000;
   if (step_ms <= 0) {
-    return InvalidParam("step",
-                        "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    return InvalidParam(
+        "step", "zero or negative query resolution step widths are not accepted. Try a positive integer");
   }
   Watchdog watchdog(*timeout);
   QueryOptions opts;
   opts.cancel = watchdog.cancel();
-  return ResultResponse(deps.engine->RangeExpr(*deps.queryable, **expr, *start, *end, step_ms, opts), &watchdog);
+  return ResultResponse(deps.engine->RangeExpr(*deps.queryable, **expr, *start, *end, step_ms, opts),
+                        &watchdog);
 }
 
 }  // namespace foresight::query::api

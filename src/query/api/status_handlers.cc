@@ -51,7 +51,7 @@ web::Response HandleTsdbStatus(const QueryApiDeps& deps, const web::Request& req
   auto q = deps.queryable->NewQuerier(mint, maxt);
   if (!q.ok()) return ErrorResponse(q.status());
   auto all = Matcher::Make(MatchType::kRegexMatch, std::string(kMetricNameLabel), ".+");
-  if (!all.ok()) return ErrorResponse("internal", all.status().message());
+  if (!all.ok()) return ErrorResponse("internal", Msg(all.status()));
   storage::SelectHints hints;
   hints.start = mint;
   hints.end = maxt;
@@ -65,7 +65,7 @@ web::Response HandleTsdbStatus(const QueryApiDeps& deps, const web::Request& req
     ++num_series;
     for (const Label& l : ss->At().labels()) ++postings[l.name][l.value];
   }
-  if (!ss->Err().ok()) return ErrorResponse("internal", ss->Err().message());
+  if (!ss->Err().ok()) return ErrorResponse("internal", Msg(ss->Err()));
 
   std::vector<Stat> by_metric, value_counts, memory, pairs;
   uint64_t num_pairs = 0;

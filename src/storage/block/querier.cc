@@ -1,6 +1,7 @@
 #include "storage/block/querier.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <set>
 
 #include "storage/encoding/chunk.h"

@@ -100,12 +100,16 @@ TEST_F(LiveTest, ScoresTheSpikeAndSurvivesARestart) {
   EXPECT_GT(ScoreAt(kN + 20), 0.5);
 
   // Without the state a detector would still be learning on those 30 points.
-  auto fresh = std::make_unique<LiveDetector>(LiveDeps{db_.db(), db_.db(), &engine_}, LiveOptions{{[] {
-                                                auto w = LatencyWatch();
-                                                w.name = "fresh";
-                                                w.catchup_ms = 30 * kStep;
-                                                return w;
-                                              }()}, "", nullptr, 100});
+  auto fresh = std::make_unique<LiveDetector>(LiveDeps{db_.db(), db_.db(), &engine_},
+                                              LiveOptions{{[] {
+                                                            auto w = LatencyWatch();
+                                                            w.name = "fresh";
+                                                            w.catchup_ms = 30 * kStep;
+                                                            return w;
+                                                          }()},
+                                                          "",
+                                                          nullptr,
+                                                          100});
   ASSERT_TRUE(fresh->RunOnce(kT0 + (kN + 29) * kStep).ok());
   EXPECT_LT(fresh->Status()[0].points, 200);
 }
@@ -125,7 +129,8 @@ TEST_F(LiveTest, ChangedWatchOrCorruptStateStartsFresh) {
   auto bytes = live::ReadWholeFile(state_);
   ASSERT_TRUE(bytes.ok());
   for (size_t cut : {size_t{0}, size_t{3}, size_t{30}, bytes->size() / 2, bytes->size() - 1}) {
-    std::ofstream(state_, std::ios::binary | std::ios::trunc).write(bytes->data(), static_cast<std::streamsize>(cut));
+    std::ofstream(state_, std::ios::binary | std::ios::trunc)
+        .write(bytes->data(), static_cast<std::streamsize>(cut));
     auto again = Make(LatencyWatch());
     EXPECT_FALSE(again->Restore().ok()) << cut;
     EXPECT_TRUE(again->Status().empty());
@@ -149,7 +154,8 @@ TEST_F(LiveTest, StartAndStopRunTheLoop) {
   o.now_ms = [] { return kT0 + (kN - 1) * kStep; };
   LiveDetector live(LiveDeps{db_.db(), db_.db(), &engine_}, o);
   ASSERT_TRUE(live.Start().ok());
-  for (int i = 0; i < 200 && live.Status().empty(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 200 && live.Status().empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   live.Stop();
   ASSERT_EQ(live.Status().size(), 1u);
   EXPECT_EQ(live.Status()[0].points, kN);

@@ -29,12 +29,15 @@ class FunctionsTest : public ::testing::Test {
              [](int i) { return 90e9 - i * (10e9 / 240) + 2e7 * Noise(i); });
     db_.Load({{"__name__", "node_filesystem_avail_bytes"}, {"mountpoint", "/home"}}, kT0, kStep, kN,
              [](int i) { return 50e9 + 2e7 * Noise(i, 2); });
-    db_.Load({{"__name__", "spiky"}}, kT0, kStep, kN, [](int i) { return 20 + Noise(i, 3) + (i == kN - 1 ? 15 : 0); });
+    db_.Load({{"__name__", "spiky"}}, kT0, kStep, kN,
+             [](int i) { return 20 + Noise(i, 3) + (i == kN - 1 ? 15 : 0); });
     db_.Load({{"__name__", "calm"}}, kT0, kStep, kN, [](int i) { return 20 + Noise(i, 3); });
     // A 1-hour cycle on a slow rise.
     db_.Load({{"__name__", "cyclic"}}, kT0, kStep, kN,
              [](int i) { return 100 + 0.01 * i + 10 * std::sin(2 * kPi * i / 240.0) + 0.2 * Noise(i, 4); });
-    db_.Load({{"__name__", "small"}}, kT0, kStep, 5, [](int i) { return std::vector<double>{1, 2, 2, 3, 10}[i]; });
+    db_.Load({{"__name__", "small"}}, kT0, kStep, 5, [](int i) {
+      return std::vector<double>{1, 2, 2, 3, 10}[i];
+    });
   }
 
   query::Vector Instant(const std::string& q, int64_t t = kNow) {
@@ -52,9 +55,10 @@ class FunctionsTest : public ::testing::Test {
 
 TEST_F(FunctionsTest, RegistrationIsIdempotentAndPrefixed) {
   EXPECT_TRUE(RegisterAnalyticsFunctions().ok());
-  for (const char* name : {"foresight_forecast", "foresight_forecast_lower", "foresight_forecast_upper",
-                           "foresight_predict_seasonal", "foresight_median_over_time", "foresight_mode_over_time",
-                           "foresight_mad_over_time", "foresight_anomaly_score"}) {
+  for (const char* name :
+       {"foresight_forecast", "foresight_forecast_lower", "foresight_forecast_upper",
+        "foresight_predict_seasonal", "foresight_median_over_time", "foresight_mode_over_time",
+        "foresight_mad_over_time", "foresight_anomaly_score"}) {
     const auto* d = query::promql::LookupFunction(name);
     ASSERT_NE(d, nullptr) << name;
     EXPECT_TRUE(d->extension) << name;

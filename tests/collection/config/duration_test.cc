@@ -17,10 +17,12 @@ TEST(Duration, ParsesPrometheusSyntax) {
 }
 
 TEST(Duration, RefusesBadInput) {
-  for (const char* bad : {"", "15", "s", "1.5s", "1s1m", "1m1m", "-1s", "1x", "1h 30m", "99999999999999999999s"}) {
+  for (const char* bad :
+       {"", "15", "s", "1.5s", "1s1m", "1m1m", "-1s", "1x", "1h 30m", "99999999999999999999s"}) {
     EXPECT_FALSE(ParseDuration(bad).ok()) << bad;
   }
-  EXPECT_NE(ParseDuration("abc").status().message().find("not a valid duration string"), std::string_view::npos);
+  EXPECT_NE(ParseDuration("abc").status().message().find("not a valid duration string"),
+            std::string_view::npos);
 }
 
 TEST(Duration, Formats) {

@@ -10,8 +10,8 @@ namespace foresight::collection {
 namespace {
 
 TEST(FileSD, ParsesJsonAndYaml) {
-  auto j = ParseTargetGroupFile(R"([{"targets": ["a:1", "b:2"], "labels": {"env": "x"}}, {"targets": ["c:3"]}])",
-                                "/sd/t.json");
+  auto j = ParseTargetGroupFile(
+      R"([{"targets": ["a:1", "b:2"], "labels": {"env": "x"}}, {"targets": ["c:3"]}])", "/sd/t.json");
   ASSERT_TRUE(j.ok()) << j.status();
   ASSERT_EQ(j->size(), 2u);
   EXPECT_EQ((*j)[0].targets.size(), 2u);

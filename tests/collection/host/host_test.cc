@@ -28,7 +28,8 @@ TEST(Procfs, ParsesStat) {
 }
 
 TEST(Procfs, ParsesMeminfoLoadavgFileNrVmstat) {
-  auto mem = host::ParseMeminfo("MemTotal:       16000 kB\nHugePages_Total:       0\nActive(anon):  8 kB\nbad line\n");
+  auto mem = host::ParseMeminfo(
+      "MemTotal:       16000 kB\nHugePages_Total:       0\nActive(anon):  8 kB\nbad line\n");
   ASSERT_EQ(mem.size(), 3u);
   EXPECT_EQ(mem[0], (std::pair<std::string, double>{"MemTotal", 16000.0 * 1024}));
   EXPECT_EQ(mem[1].second, 0);
@@ -49,7 +50,8 @@ TEST(Procfs, ParsesNetDevDiskstatsMounts) {
   EXPECT_EQ(net[1].rx[0], 5);
   EXPECT_EQ(net[1].tx[0], 13);
   EXPECT_EQ(net[1].tx[7], 20);
-  auto disks = host::ParseDiskstats(" 254 0 vda 41213 7960 3283066 58051 123473 33964 29967400 210807 0 54916 282858 0 0 0 0\n");
+  auto disks = host::ParseDiskstats(
+      " 254 0 vda 41213 7960 3283066 58051 123473 33964 29967400 210807 0 54916 282858 0 0 0 0\n");
   ASSERT_EQ(disks.size(), 1u);
   EXPECT_EQ(disks[0].device, "vda");
   EXPECT_EQ(disks[0].sectors_read, 3283066);
@@ -75,7 +77,8 @@ TEST(HostCollector, OutputParsesAndHasSaneValues) {
   auto parsed = ParsePayload(body, Format::kText);
   ASSERT_TRUE(parsed.ok()) << parsed.status();
   const auto m = ByName(*parsed);
-  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   EXPECT_NEAR(Value(m, "node_time_seconds"), now, 5);
   EXPECT_GT(Value(m, "node_boot_time_seconds"), 946684800);  // after 2000
   EXPECT_LT(Value(m, "node_boot_time_seconds"), now);
@@ -162,7 +165,8 @@ TEST(HostCollector, MatchesARealNodeExporter) {
   }
   // Values agree where they move slowly.
   EXPECT_EQ(Value(ours_by, "node_boot_time_seconds"), Value(theirs_by, "node_boot_time_seconds"));
-  EXPECT_NEAR(Value(ours_by, "node_memory_MemTotal_bytes"), Value(theirs_by, "node_memory_MemTotal_bytes"), 1);
+  EXPECT_NEAR(Value(ours_by, "node_memory_MemTotal_bytes"), Value(theirs_by, "node_memory_MemTotal_bytes"),
+              1);
 }
 
 }  // namespace

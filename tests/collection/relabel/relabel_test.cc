@@ -57,7 +57,8 @@ TEST(Relabel, ReplaceNoMatchLeavesLabelsAndEmptyResultDeletes) {
 
 TEST(Relabel, ReplaceTargetTemplateAndNamedGroups) {
   const Labels in{{"a", "some-name-value"}};
-  auto out = ApplyRules(in, {Rule(RelabelAction::kReplace, {"a"}, "some-([^-]+)-(?P<v>[^,]+)", "${1}", "${v}")});
+  auto out =
+      ApplyRules(in, {Rule(RelabelAction::kReplace, {"a"}, "some-([^-]+)-(?P<v>[^,]+)", "${1}", "${v}")});
   EXPECT_EQ(out->Get("name"), "value");
   // $1x is the group named "1x", which does not exist: empty. $$ is a literal dollar.
   out = ApplyRules(in, {Rule(RelabelAction::kReplace, {"a"}, "(.*)", "b", "$1x$$")});
@@ -88,7 +89,8 @@ TEST(Relabel, HashModAsPrometheus) {
 
 TEST(Relabel, LabelMap) {
   const Labels in{{"__meta_kubernetes_pod_label_app", "web"}, {"__meta_other", "x"}, {"a", "1"}};
-  auto out = ApplyRules(in, {Rule(RelabelAction::kLabelMap, {}, "__meta_kubernetes_pod_label_(.+)", "", "k8s_$1")});
+  auto out =
+      ApplyRules(in, {Rule(RelabelAction::kLabelMap, {}, "__meta_kubernetes_pod_label_(.+)", "", "k8s_$1")});
   EXPECT_EQ(out->Get("k8s_app"), "web");
   EXPECT_EQ(out->Get("__meta_kubernetes_pod_label_app"), "web");  // the source stays
   EXPECT_FALSE(out->Has("k8s___meta_other"));
@@ -109,8 +111,8 @@ TEST(Relabel, LabelDropAndKeep) {
 TEST(Relabel, RulesApplyInOrder) {
   const Labels in{{"a", "foo"}};
   auto out = ApplyRules(in, {Rule(RelabelAction::kReplace, {"a"}, "(.*)", "b", "$1-1"),
-                      Rule(RelabelAction::kReplace, {"b"}, "(.*)", "c", "$1-2"),
-                      Rule(RelabelAction::kKeep, {"c"}, "foo-1-2")});
+                             Rule(RelabelAction::kReplace, {"b"}, "(.*)", "c", "$1-2"),
+                             Rule(RelabelAction::kKeep, {"c"}, "foo-1-2")});
   ASSERT_TRUE(out);
   EXPECT_EQ(out->Get("c"), "foo-1-2");
 }

@@ -171,7 +171,9 @@ TEST(PrometheusRemoteWrite, EverySeriesPrometheusStoredReachesForesight) {
     }
   }
   EXPECT_GT(total, 100u);
-  if (with_node) EXPECT_GT(node_series, 100u);
+  if (with_node) {
+    EXPECT_GT(node_series, 100u);
+  }
   EXPECT_EQ(missing, 0u) << "of " << total << " series, e.g.\n" << examples;
   EXPECT_GT(stats.samples_ingested.load(), total);
   EXPECT_EQ(stats.requests_invalid.load(), 0u);

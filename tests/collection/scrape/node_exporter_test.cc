@@ -2,13 +2,14 @@
 // exporter serves.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <set>
 
 #include "collection/config/config.h"
 #include "collection/scrape/manager.h"
 #include "collection/textparse/payload.h"
-#include "storage/db.h"
 #include "node_exporter_process.h"
+#include "storage/db.h"
 #include "test_util.h"
 
 namespace foresight::collection {
@@ -25,7 +26,8 @@ std::set<std::string> ExporterSeries(const std::string& body, const std::string&
 }
 
 TEST(NodeExporter, StoredSeriesEqualTheExportedSeries) {
-  if (!testing::NodeExporterProcess::Installed()) GTEST_SKIP() << testing::kNodeExporter << " is not installed";
+  if (!testing::NodeExporterProcess::Installed())
+    GTEST_SKIP() << testing::kNodeExporter << " is not installed";
   testing::NodeExporterProcess exporter;
   const std::string instance = exporter.address();
 
@@ -35,9 +37,11 @@ TEST(NodeExporter, StoredSeriesEqualTheExportedSeries) {
   o.background_maintenance = false;
   auto db = storage::DB::Open(o);
   ASSERT_TRUE(db.ok());
-  auto cfg = ParseConfig("scrape_configs:\n  - job_name: node\n    scrape_interval: 1s\n    static_configs:\n"
-                         "      - targets: ['" + instance + "']\n",
-                         "n.yml");
+  auto cfg = ParseConfig(
+      "scrape_configs:\n  - job_name: node\n    scrape_interval: 1s\n    static_configs:\n"
+      "      - targets: ['" +
+          instance + "']\n",
+      "n.yml");
   ASSERT_TRUE(cfg.ok());
   ScrapeManager m(db->get());
   ASSERT_TRUE(m.ApplyConfig(*cfg).ok());
@@ -54,16 +58,20 @@ TEST(NodeExporter, StoredSeriesEqualTheExportedSeries) {
   // The series with a (non-stale) sample at the last scrape's timestamp, without the report series.
   std::set<std::string> stored;
   for (const auto& [series, samples] : testing::ReadSeries(**db, ".+", {{"job", "node"}})) {
-    if (samples.empty() || samples.back().t != t.last_scrape_ms || storage::IsStaleNaN(samples.back().v)) continue;
+    if (samples.empty() || samples.back().t != t.last_scrape_ms || storage::IsStaleNaN(samples.back().v))
+      continue;
     if (series.starts_with("up{") || series.starts_with("scrape_")) continue;
     stored.insert(series);
   }
   std::vector<std::string> only_stored, only_exported;
-  std::set_difference(stored.begin(), stored.end(), exported.begin(), exported.end(), std::back_inserter(only_stored));
+  std::set_difference(stored.begin(), stored.end(), exported.begin(), exported.end(),
+                      std::back_inserter(only_stored));
   std::set_difference(exported.begin(), exported.end(), stored.begin(), stored.end(),
                       std::back_inserter(only_exported));
   // A few series may appear or vanish between two scrapes (e.g. per-process or per-collector ones).
   const size_t allowed = exported.size() / 50 + 2;
+  std::printf("exported %zu series, stored %zu; only stored %zu, only exported %zu\n", exported.size(),
+              stored.size(), only_stored.size(), only_exported.size());
   EXPECT_LE(only_stored.size(), allowed) << (only_stored.empty() ? "" : only_stored[0]);
   EXPECT_LE(only_exported.size(), allowed) << (only_exported.empty() ? "" : only_exported[0]);
   EXPECT_EQ(t.last_samples, stored.size());

@@ -35,10 +35,11 @@ class ScrapeTest : public ::testing::Test {
 
   // One job scraping the test server at `path`; `extra` is appended to the job's YAML.
   Config JobConfig(const std::string& job, const std::string& path, const std::string& extra = "",
-                   const std::string& interval = "200ms", const std::string& timeout = "150ms") {
+                   const std::string& interval = "300ms", const std::string& timeout = "250ms") {
     const std::string yaml = "scrape_configs:\n  - job_name: " + job + "\n    scrape_interval: " + interval +
                              "\n    scrape_timeout: " + timeout + "\n    metrics_path: " + path +
-                             "\n    static_configs:\n      - targets: ['" + server_.address() + "']\n" + extra;
+                             "\n    static_configs:\n      - targets: ['" + server_.address() + "']\n" +
+                             extra;
     auto c = ParseConfig(yaml, "test.yml");
     EXPECT_TRUE(c.ok()) << c.status();
     return c.ok() ? *c : Config();
@@ -58,6 +59,20 @@ class ScrapeTest : public ::testing::Test {
     }
     return true;
   }
+  // Waits until the job's target has finished `n` more successful scrapes (failed ones, e.g. a timeout on a
+  // loaded machine, do not count).
+  bool WaitGood(const std::string& job, int n = 1) {
+    for (int i = 0; i < n; ++i) {
+      const int64_t last = Target(job).last_scrape_ms;
+      if (!WaitFor([&] {
+            const TargetSnapshot t = Target(job);
+            return t.last_scrape_ms > last && t.health == TargetHealth::kUp;
+          })) {
+        return false;
+      }
+    }
+    return true;
+  }
   double Last(const std::string& series) {
     auto all = ReadSeries(*db_);
     auto it = all.find(series);
@@ -72,11 +87,12 @@ class ScrapeTest : public ::testing::Test {
 };
 
 TEST_F(ScrapeTest, GoodPayloadIsStoredWithTargetLabelsReportSeriesAndMetadata) {
-  server_.Set("/good", "# HELP reqs_total Requests.\n# TYPE reqs_total counter\nreqs_total{code=\"200\"} 5\n"
-                       "temp 21.5\n");
+  server_.Set("/good",
+              "# HELP reqs_total Requests.\n# TYPE reqs_total counter\nreqs_total{code=\"200\"} 5\n"
+              "temp 21.5\n");
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("good", "/good")).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("good", 2));
+  ASSERT_TRUE(WaitGood("good", 2));
   const TargetSnapshot t = Target("good");
   EXPECT_EQ(t.health, TargetHealth::kUp);
   EXPECT_EQ(t.last_error, "");
@@ -94,7 +110,8 @@ TEST_F(ScrapeTest, GoodPayloadIsStoredWithTargetLabelsReportSeriesAndMetadata) {
   ASSERT_EQ(md.size(), 1u);
   EXPECT_EQ(md["reqs_total"][0].type, "counter");
   EXPECT_EQ(md["reqs_total"][0].help, "Requests.");
-  EXPECT_NE(manager_->MetadataJson().find("\"reqs_total\":[{\"help\":\"Requests.\",\"type\":\"counter\",\"unit\":\"\"}]"),
+  EXPECT_NE(manager_->MetadataJson().find(
+                "\"reqs_total\":[{\"help\":\"Requests.\",\"type\":\"counter\",\"unit\":\"\"}]"),
             std::string::npos)
       << manager_->MetadataJson();
   const std::string json = manager_->TargetsJson();
@@ -106,22 +123,27 @@ TEST_F(ScrapeTest, GoodPayloadIsStoredWithTargetLabelsReportSeriesAndMetadata) {
   EXPECT_NE(h.GetOr("Accept").find("application/openmetrics-text;version=1.0.0"), std::string::npos);
   EXPECT_NE(h.GetOr("Accept").find("text/plain;version=0.0.4"), std::string::npos);
   EXPECT_NE(h.GetOr("Accept-Encoding").find("gzip"), std::string::npos);
-  EXPECT_EQ(h.GetOr("X-Prometheus-Scrape-Timeout-Seconds"), "0.15");
+  EXPECT_EQ(h.GetOr("X-Prometheus-Scrape-Timeout-Seconds"), "0.25");
 }
 
 TEST_F(ScrapeTest, OpenMetricsPayloadIsParsedAsOpenMetrics) {
+  const int64_t ts_ms =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() *
+      1000;
   TestServer::Page p;
-  p.body = "# TYPE c counter\n# UNIT c seconds\nc_total 3 1.5\n# EOF\n";
+  p.body = "# TYPE c_seconds counter\n# UNIT c_seconds seconds\nc_seconds_total 3 " +
+           std::to_string(ts_ms / 1000) + ".5\n# EOF\n";
   p.content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
   server_.Set("/om", p);
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("om", "/om")).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("om"));
+  ASSERT_TRUE(WaitGood("om"));
   EXPECT_EQ(Target("om").health, TargetHealth::kUp) << Target("om").last_error;
-  auto s = ReadSeries(*db_, "c_total");
+  auto s = ReadSeries(*db_, "c_seconds_total");
   ASSERT_EQ(s.size(), 1u);
-  EXPECT_EQ(s.begin()->second.front().t, 1500);  // the exposed timestamp is honoured
-  EXPECT_EQ(manager_->Metadata("c")["c"][0].unit, "seconds");
+  EXPECT_EQ(s.begin()->second.front().t, ts_ms + 500);  // the exposed timestamp is honoured
+  EXPECT_EQ(manager_->Metadata("c_seconds")["c_seconds"][0].unit, "seconds");
 }
 
 TEST_F(ScrapeTest, MalformedPayloadCommitsNothingAndReportsTheLine) {
@@ -163,9 +185,9 @@ TEST_F(ScrapeTest, VanishedSeriesGetStaleMarkers) {
   server_.Set("/v", "a 1\nb 1\n");
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("v", "/v")).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("v"));
+  ASSERT_TRUE(WaitGood("v"));
   server_.Set("/v", "a 2\n");
-  ASSERT_TRUE(WaitScrapes("v", 2));
+  ASSERT_TRUE(WaitGood("v", 2));
   auto b = ReadSeries(*db_, "b");
   ASSERT_EQ(b.size(), 1u);
   EXPECT_TRUE(storage::IsStaleNaN(b.begin()->second.back().v));
@@ -173,7 +195,7 @@ TEST_F(ScrapeTest, VanishedSeriesGetStaleMarkers) {
   EXPECT_EQ(a.begin()->second.back().v, 2);
   // b comes back: a fresh sample after the marker.
   server_.Set("/v", "a 3\nb 3\n");
-  ASSERT_TRUE(WaitScrapes("v", 2));
+  ASSERT_TRUE(WaitGood("v", 2));
   EXPECT_EQ(ReadSeries(*db_, "b").begin()->second.back().v, 3);
 }
 
@@ -181,7 +203,7 @@ TEST_F(ScrapeTest, FailedScrapeMarksPreviousSeriesStale) {
   server_.Set("/f", "x 1\n");
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("f", "/f")).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("f"));
+  ASSERT_TRUE(WaitGood("f"));
   server_.Set("/f", "x{ 1\n");
   ASSERT_TRUE(WaitFor([&] { return Target("f").health == TargetHealth::kDown; }));
   EXPECT_TRUE(storage::IsStaleNaN(ReadSeries(*db_, "x").begin()->second.back().v));
@@ -191,7 +213,7 @@ TEST_F(ScrapeTest, TargetGoneMarksAllItsSeriesStale) {
   server_.Set("/g", "g1 1\ng2 2\n");
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("g", "/g")).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("g"));
+  ASSERT_TRUE(WaitGood("g"));
   ASSERT_TRUE(manager_->ApplyConfig(Config()).ok());
   EXPECT_TRUE(WaitFor([&] {
     auto all = ReadSeries(*db_, ".+", {{"job", "g"}});
@@ -211,15 +233,15 @@ TEST_F(ScrapeTest, ReloadKeepsUnchangedTargetsRunning) {
   Config c = JobConfig("k", "/k");
   ASSERT_TRUE(manager_->ApplyConfig(c).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("k"));
+  ASSERT_TRUE(WaitGood("k"));
   ASSERT_TRUE(manager_->ApplyConfig(c).ok());
-  ASSERT_TRUE(WaitScrapes("k", 2));
+  ASSERT_TRUE(WaitGood("k", 2));
   for (const auto& s : ReadSeries(*db_, "k")) {
     for (const auto& sample : s.second) EXPECT_FALSE(storage::IsStaleNaN(sample.v));
   }
   // A changed setting restarts the target: the old one's series go stale once.
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("k", "/k", "    sample_limit: 100\n")).ok());
-  ASSERT_TRUE(WaitScrapes("k", 2));
+  ASSERT_TRUE(WaitGood("k", 2));
   EXPECT_EQ(Target("k").health, TargetHealth::kUp);
 }
 
@@ -239,7 +261,8 @@ TEST_F(ScrapeTest, LabelLimitExceededFailsTheScrape) {
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("ll", "/ll", "    label_limit: 3\n")).ok());
   manager_->Start();
   ASSERT_TRUE(WaitScrapes("ll"));
-  EXPECT_NE(Target("ll").last_error.find("label_limit exceeded"), std::string::npos) << Target("ll").last_error;
+  EXPECT_NE(Target("ll").last_error.find("label_limit exceeded"), std::string::npos)
+      << Target("ll").last_error;
   EXPECT_TRUE(ReadSeries(*db_, "m").empty());
 }
 
@@ -247,7 +270,7 @@ TEST_F(ScrapeTest, ClashingLabelsBecomeExportedUnlessHonored) {
   server_.Set("/c", "m{job=\"theirs\",instance=\"x\"} 1\n");
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("c", "/c")).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("c"));
+  ASSERT_TRUE(WaitGood("c"));
   auto m = ReadSeries(*db_, "m");
   ASSERT_EQ(m.size(), 1u);
   EXPECT_EQ(m.begin()->first,
@@ -257,19 +280,21 @@ TEST_F(ScrapeTest, ClashingLabelsBecomeExportedUnlessHonored) {
   server_.Set("/h", "h{job=\"theirs\"} 1\n");
   ASSERT_TRUE(manager_->ApplyConfig(JobConfig("hon", "/h", "    honor_labels: true\n")).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("hon"));
+  ASSERT_TRUE(WaitGood("hon"));
   EXPECT_EQ(ReadSeries(*db_, "h").begin()->first, "h{instance=\"" + Inst() + "\", job=\"theirs\"}");
 }
 
 TEST_F(ScrapeTest, MetricRelabelConfigsApply) {
   server_.Set("/mr", "keep_me{pid=\"1\"} 1\ngo_drop 2\n");
-  ASSERT_TRUE(manager_->ApplyConfig(JobConfig("mr", "/mr",
-                                              "    metric_relabel_configs:\n"
-                                              "      - source_labels: [__name__]\n        regex: go_.*\n        action: drop\n"
-                                              "      - regex: pid\n        action: labeldrop\n"))
+  ASSERT_TRUE(manager_
+                  ->ApplyConfig(JobConfig(
+                      "mr", "/mr",
+                      "    metric_relabel_configs:\n"
+                      "      - source_labels: [__name__]\n        regex: go_.*\n        action: drop\n"
+                      "      - regex: pid\n        action: labeldrop\n"))
                   .ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("mr", 2));
+  ASSERT_TRUE(WaitGood("mr", 2));
   EXPECT_TRUE(ReadSeries(*db_, "go_drop").empty());
   EXPECT_EQ(ReadSeries(*db_, "keep_me").begin()->first, "keep_me{instance=\"" + Inst() + "\", job=\"mr\"}");
   EXPECT_EQ(Last("scrape_samples_scraped{instance=\"" + Inst() + "\", job=\"mr\"}"), 2);
@@ -278,16 +303,19 @@ TEST_F(ScrapeTest, MetricRelabelConfigsApply) {
 
 TEST_F(ScrapeTest, RelabelConfigsDropTargetsAndSetParams) {
   server_.Set("/p", "p 1\n");
-  const std::string yaml = "scrape_configs:\n  - job_name: p\n    scrape_interval: 200ms\n    scrape_timeout: 100ms\n"
-                           "    metrics_path: /p\n    params:\n      module: [a]\n    static_configs:\n"
-                           "      - targets: ['" + Inst() + "', 'dropme:1']\n        labels: {team: x}\n"
-                           "    relabel_configs:\n      - source_labels: [__address__]\n        regex: dropme.*\n"
-                           "        action: drop\n      - target_label: __param_module\n        replacement: b\n";
+  const std::string yaml =
+      "scrape_configs:\n  - job_name: p\n    scrape_interval: 200ms\n    scrape_timeout: 100ms\n"
+      "    metrics_path: /p\n    params:\n      module: [a]\n    static_configs:\n"
+      "      - targets: ['" +
+      Inst() +
+      "', 'dropme:1']\n        labels: {team: x}\n"
+      "    relabel_configs:\n      - source_labels: [__address__]\n        regex: dropme.*\n"
+      "        action: drop\n      - target_label: __param_module\n        replacement: b\n";
   auto c = ParseConfig(yaml, "p.yml");
   ASSERT_TRUE(c.ok()) << c.status();
   ASSERT_TRUE(manager_->ApplyConfig(*c).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("p"));
+  ASSERT_TRUE(WaitGood("p"));
   const TargetSnapshot t = Target("p");
   EXPECT_EQ(t.scrape_url, "http://" + Inst() + "/p?module=b");
   EXPECT_EQ(t.labels.Get("team"), "x");
@@ -300,12 +328,14 @@ TEST_F(ScrapeTest, FileSDTargetsFollowTheFile) {
   server_.Set("/fsd", "fsd 1\n");
   const std::string file = dir_.path() + "/targets.json";
   { std::ofstream(file) << "[]"; }
-  const std::string yaml = "scrape_configs:\n  - job_name: fsd\n    scrape_interval: 200ms\n    scrape_timeout: 100ms\n"
-                           "    metrics_path: /fsd\n    file_sd_configs:\n      - files: ['" + dir_.path() +
-                           "/*.json']\n        refresh_interval: 100ms\n";
+  const std::string yaml =
+      "scrape_configs:\n  - job_name: fsd\n    scrape_interval: 200ms\n    scrape_timeout: 100ms\n"
+      "    metrics_path: /fsd\n    file_sd_configs:\n      - files: ['" +
+      dir_.path() + "/*.json']\n        refresh_interval: 100ms\n";
   auto c = ParseConfig(yaml, "f.yml");
   ASSERT_TRUE(c.ok()) << c.status();
-  manager_ = std::make_unique<ScrapeManager>(db_.get(), ScrapeManagerOptions{.threads = 1, .discovery_check_ms = 50});
+  manager_ = std::make_unique<ScrapeManager>(db_.get(),
+                                             ScrapeManagerOptions{.threads = 1, .discovery_check_ms = 50});
   ASSERT_TRUE(manager_->ApplyConfig(*c).ok());
   manager_->Start();
   EXPECT_TRUE(manager_->Targets().empty());
@@ -318,16 +348,19 @@ TEST_F(ScrapeTest, FileSDTargetsFollowTheFile) {
 
 TEST_F(ScrapeTest, AuthorizationAndBasicAuthAreSent) {
   server_.Set("/auth", "auth 1\n");
-  ASSERT_TRUE(manager_->ApplyConfig(JobConfig("auth", "/auth", "    authorization:\n      credentials: tok\n")).ok());
+  ASSERT_TRUE(
+      manager_->ApplyConfig(JobConfig("auth", "/auth", "    authorization:\n      credentials: tok\n")).ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("auth"));
+  ASSERT_TRUE(WaitGood("auth"));
   EXPECT_EQ(server_.LastHeaders().GetOr("Authorization"), "Bearer tok");
   manager_->Stop();
   manager_ = std::make_unique<ScrapeManager>(db_.get());
   ASSERT_TRUE(
-      manager_->ApplyConfig(JobConfig("auth", "/auth", "    basic_auth:\n      username: u\n      password: p\n")).ok());
+      manager_
+          ->ApplyConfig(JobConfig("auth", "/auth", "    basic_auth:\n      username: u\n      password: p\n"))
+          .ok());
   manager_->Start();
-  ASSERT_TRUE(WaitScrapes("auth"));
+  ASSERT_TRUE(WaitGood("auth"));
   EXPECT_EQ(server_.LastHeaders().GetOr("Authorization"), "Basic dTpw");
 }
 

@@ -120,7 +120,8 @@ inline std::map<std::string, std::vector<storage::Sample>> ReadSeries(
 }
 
 // Polls `cond` every 20 ms for up to `timeout`.
-inline bool WaitFor(const std::function<bool()>& cond, std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+inline bool WaitFor(const std::function<bool()>& cond,
+                    std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
   const auto end = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < end) {
     if (cond()) return true;
