@@ -47,7 +47,7 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
   }
   if (auto st = router.Post("/-/reload",
                             [this](const web::Request&) {
-                              if (auto st = Reload(); !st.ok()) return web::Response::Error(500, st.message());
+                              if (auto st = Reload(); !st.ok()) return web::Response::Error(500, std::string(st.message()));
                               return web::Response::Text(200, "");
                             });
       !st.ok()) {

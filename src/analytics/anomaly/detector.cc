@@ -3,14 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <cstdlib>
 #include <utility>
 
 #include "absl/status/status.h"
 
 namespace foresight::analytics {
 namespace {
-double P(const char* n, double d) { const char* v = std::getenv(n); return v ? std::atof(v) : d; }
 
 // The method's constants: one configuration for every series (chosen on the NAB development subset as a
 // whole, never per file or per category; see docs/analytics/anomaly.md).
@@ -19,29 +17,20 @@ constexpr int64_t kOuter = 4;   // value bins on either side beyond that range
 constexpr int64_t kBins = kInner + 2 * kOuter;
 constexpr double kOuterSteps[kOuter - 1] = {0.25, 1.0, 4.0};  // outer bin edges, in ranges beyond the edge
 constexpr int64_t kPhases = 12;                               // phase buckets of the season
-const double kSmooth = P("kSmooth", 1.0);     // weight of the marginal when a context's counts are thin
-const double kCenter = P("kCenter", 0.3);     // share of the usual surprise (the entropy) subtracted
-const double kWMarginal = P("kWMarginal", 0.7);  // weight of the value's surprise
-const double kWPhase = P("kWPhase", 0.6);     // weight of the value's surprise at its phase of the season
-const double kWExtreme = P("kWExtreme", 8.0);   // weight of a new extreme: kWExtreme * log(1 + 100 * excess / range)
-const double kExtremeScale = P("kExtremeScale", 100.0);
-constexpr int64_t kRepeat = 2000;
-const int64_t kRep = static_cast<int64_t>(P("kRep", 100));
-const double kRepF = P("kRepF", 0.5);
-const double kK = P("kK", 10.0);  // a repeat of evidence within this many points counts half
+constexpr double kSmooth = 2.0;     // weight of the marginal when a context's counts are thin
+constexpr double kCenter = 0.25;    // share of the usual surprise (the entropy) subtracted
+constexpr double kWMarginal = 0.7;  // weight of the value's surprise
+constexpr double kWPhase = 0.6;     // weight of the value's surprise at its phase of the season
+constexpr double kWExtreme = 6.0;   // weight of a new extreme: kWExtreme * log(1 + 100 * excess / range)
+constexpr double kExtremeScale = 100.0;
+constexpr double kWLevel = 0.5;  // weight of the surprise of the short mean's bin (a level change)
+constexpr double kWVol = 0.55;  // weight of the surprise of the short mean |difference| (a volatility change)
+constexpr double kAlphaLevel = 0.04, kAlphaVol = 0.03;  // their EW rates
+constexpr int64_t kRepeat = 100;  // a repeat of evidence within this many points counts half
 constexpr double kAlphaSlow = 0.002, kAlphaErr = 0.01, kAlphaShort = 0.05;
 constexpr double kCusumK = 0.5, kCusumH = 8.0, kClip = 6.0;
 constexpr uint32_t kMagic = 0x44415346;  // "FSAD"
 constexpr uint32_t kVersion = 2;
-const double kWTrans = P("kWTrans", 0.0);   // weight of the surprise of the value's bin after the previous bin
-const double kWSmooth = P("kWSmooth", 0.0);  // weight of the surprise of the short mean's bin
-const double kAlphaMean = P("kAlphaMean", 0.1);
-const double kCenter2 = P("kCenter2", 0.3);
-const double kRar = P("kRar", 0.0);
-const double kWDelta = P("kWDelta", 0.0);
-const double kAlphaD = P("kAlphaD", 1.0);
-const double kRarA = P("kRarA", 0.01);
-const double kRarMode = P("kRarMode", 0);
 
 double Ew(double& acc, double v, double a) { return acc += a * (v - acc); }
 
@@ -66,14 +55,11 @@ struct StreamingDetector::State {
   std::vector<double> edges;   // value bin edges, fixed at the end of the warm-up
   std::vector<double> marg;    // counts per bin, and their total last
   std::vector<double> phase;   // counts per (phase, bin), and per phase totals after them
-  std::vector<double> trans;   // counts per (previous bin, bin), and per previous bin totals after them
-  std::vector<double> smarg;   // counts per bin of the short mean, and their total last
-  double smean = 0;            // short EW mean
-  int64_t prev_bin = 0;
-  double rbar = 0;  // EW mean of the evidence
-  std::vector<double> dedges, dmarg;
-  double dsm = 0;
-  std::vector<double> hbar;    // EW mean surprise of the four contexts (their entropy)
+  double level = 0, vol = 0;   // short EW mean and short EW mean |first difference|
+  std::vector<double> lmarg;   // counts per value bin of the short mean, and their total last
+  std::vector<double> vedges;  // bin edges of the short mean |difference|, fixed at the end of the warm-up
+  std::vector<double> vmarg;   // counts per bin of it, and their total last
+  std::vector<double> hbar;    // EW mean surprise of the value, its phase and the short mean (entropies)
   std::vector<double> recent;  // the last kRepeat evidences
   int64_t recent_pos = 0;
   double recent_max = 0;
@@ -83,7 +69,8 @@ struct StreamingDetector::State {
     f(config.sensitivity), f(config.warmup), f(config.max_period), f(n), f(period), f(warm), f(ring),
         f(ring_pos);
     f(last), f(lo), f(hi), f(lo_all), f(hi_all), f(mean), f(dev), f(mae_last), f(mae_seas), f(mae_mean);
-    f(dshort), f(dlong), f(tshort), f(tlong), f(cus_pos), f(cus_neg), f(edges), f(marg), f(phase), f(trans), f(smarg), f(smean), f(prev_bin), f(rbar), f(dedges), f(dmarg), f(dsm), f(hbar);
+    f(dshort), f(dlong), f(tshort), f(tlong), f(cus_pos), f(cus_neg), f(edges), f(marg), f(phase), f(level),
+        f(vol), f(lmarg), f(vedges), f(vmarg), f(hbar);
     f(recent), f(recent_pos), f(recent_max);
   }
   bool Valid() const {
@@ -91,10 +78,11 @@ struct StreamingDetector::State {
            period <= config.max_period && ring.size() == static_cast<size_t>(config.max_period + 1) &&
            ring_pos >= 0 && ring_pos < static_cast<int64_t>(ring.size()) &&
            marg.size() == static_cast<size_t>(kBins + 1) &&
-           phase.size() == static_cast<size_t>(kPhases * kBins + kPhases) && hbar.size() == 4 && trans.size() == static_cast<size_t>(kBins * kBins + kBins) &&
-           smarg.size() == static_cast<size_t>(kBins + 1) && prev_bin >= 0 && prev_bin < kBins &&
+           phase.size() == static_cast<size_t>(kPhases * kBins + kPhases) && hbar.size() == 3 &&
+           lmarg.size() == static_cast<size_t>(kBins + 1) && vmarg.size() == static_cast<size_t>(kBins + 1) &&
            recent.size() == static_cast<size_t>(kRepeat) && recent_pos >= 0 && recent_pos < kRepeat &&
            edges.size() <= static_cast<size_t>(kBins - 1) && std::is_sorted(edges.begin(), edges.end()) &&
+           vedges.size() <= static_cast<size_t>(kBins - 1) && std::is_sorted(vedges.begin(), vedges.end()) &&
            warm.size() <= static_cast<size_t>(config.warmup);
   }
   double Past(int64_t lag) const {  // the value `lag` points back, 1 <= lag <= max_period + 1
@@ -180,6 +168,28 @@ void Count(StreamingDetector::State& s, int64_t bin, int64_t i) {
   }
 }
 
+// The short mean and short mean |difference| over the warm-up, as Update() computes them: bins for the
+// latter, and the counts of both.
+void CountWarmup(StreamingDetector::State& s) {
+  std::vector<double> vols;
+  double level = s.warm[0], vol = 0;
+  for (size_t i = 0; i < s.warm.size(); ++i) {
+    level += kAlphaLevel * (s.warm[i] - level);
+    s.lmarg[BinOf(s.edges, level)] += 1;
+    s.lmarg[kBins] += 1;
+    if (i > 0) {
+      vol += kAlphaVol * (std::abs(s.warm[i] - s.warm[i - 1]) - vol);
+      vols.push_back(vol);
+    }
+  }
+  const auto [lo, hi] = std::minmax_element(vols.begin(), vols.end());
+  s.vedges = MakeEdges(vols, *lo, *hi);
+  for (double v : vols) {
+    s.vmarg[BinOf(s.vedges, v)] += 1;
+    s.vmarg[kBins] += 1;
+  }
+}
+
 AnomalyKind KindOf(const StreamingDetector::State& s, double z, double floor) {
   const double var_ratio = (s.dshort + floor) / (s.dlong + floor);
   const double trend = std::abs(s.tshort - s.tlong) / (s.dlong + floor);
@@ -218,10 +228,9 @@ StreamingDetector::StreamingDetector(DetectorConfig config) : s_(new State) {
   s_->ring.assign(static_cast<size_t>(s_->config.max_period + 1), 0.0);
   s_->marg.assign(kBins + 1, 0.0);
   s_->phase.assign(kPhases * kBins + kPhases, 0.0);
-  s_->hbar.assign(4, 0.0);
-  s_->trans.assign(kBins * kBins + kBins, 0.0);
-  s_->smarg.assign(kBins + 1, 0.0);
-  s_->dmarg.assign(kBins + 1, 0.0);
+  s_->hbar.assign(3, 0.0);
+  s_->lmarg.assign(kBins + 1, 0.0);
+  s_->vmarg.assign(kBins + 1, 0.0);
   s_->recent.assign(kRepeat, 0.0);
 }
 StreamingDetector::StreamingDetector(State s) : s_(new State(std::move(s))) {}
@@ -245,7 +254,7 @@ AnomalyPoint StreamingDetector::Update(double x) {
   AnomalyPoint out;
   if (!std::isfinite(x)) return out;
   const int64_t warmup = s.config.warmup;
-  if (s.n == 0) s.last = s.lo = s.hi = s.lo_all = s.hi_all = s.mean = s.smean = x;
+  if (s.n == 0) s.last = s.lo = s.hi = s.lo_all = s.hi_all = s.mean = s.level = x;
 
   // What the past expects: the best of three predictors by running error (last value, same phase of the
   // last season, slow mean) and its error as the band.
@@ -264,55 +273,47 @@ AnomalyPoint StreamingDetector::Update(double x) {
   int64_t bin = 0;
   if (s.n >= warmup) {
     // Evidence 1 and 2: how surprising the value is, overall and at its phase of the season, beyond the
-    // series' usual surprise. Evidence 3: how far it lies beyond every value seen so far.
+    // series' usual surprise. Evidence 3: how far it lies beyond every value seen so far. Evidence 4 and 5:
+    // how surprising the short mean (a level) and the short mean |difference| (a volatility) are.
     bin = BinOf(s.edges, x);
     double sur[2] = {Surprise(s.marg.data(), s.marg[kBins], s.marg, bin), 0.0};
     if (s.period > 0) {
       const int64_t ph = s.PhaseOf(s.n);
       sur[1] = Surprise(&s.phase[ph * kBins], s.phase[kPhases * kBins + ph], s.marg, bin);
     }
-    const double sm = s.smean + kAlphaMean * (x - s.smean);
-    const int64_t sbin = BinOf(s.edges, sm);
-    double sur2[2] = {Surprise(&s.trans[s.prev_bin * kBins], s.trans[kBins * kBins + s.prev_bin], s.marg, bin),
-                      Surprise(s.smarg.data(), s.smarg[kBins], s.smarg, sbin)};
-    for (int i = 0; i < 2; ++i) {
-      const double centered = std::max(0.0, sur2[i] - kCenter2 * s.hbar[2 + i]);
-      Ew(s.hbar[2 + i], sur2[i], kAlphaErr);
-      sur2[i] = centered;
-    }
-    s.smarg[sbin] += 1;
-    s.smarg[kBins] += 1;
-    const double dv = s.dsm + kAlphaD * (std::abs(x - s.last) - s.dsm);
-    const int64_t dbin = BinOf(s.dedges, dv);
-    const double dsur = std::max(0.0, Surprise(s.dmarg.data(), s.dmarg[kBins], s.dmarg, dbin) - kCenter2 * s.hbar[3]);
-    s.dmarg[dbin] += 1;
-    s.dmarg[kBins] += 1;
+    const double level = s.level + kAlphaLevel * (x - s.level);
+    const int64_t lbin = BinOf(s.edges, level);
+    const double lsur = Surprise(s.lmarg.data(), s.lmarg[kBins], s.lmarg, lbin);
+    const double lcen = std::max(0.0, lsur - kCenter * s.hbar[2]);
+    Ew(s.hbar[2], lsur, kAlphaErr);
+    s.lmarg[lbin] += 1;
+    s.lmarg[kBins] += 1;
+    const int64_t vbin = BinOf(s.vedges, s.vol + kAlphaVol * (std::abs(x - s.last) - s.vol));
+    // (centred by the short mean's usual surprise too: measured better than its own)
+    const double vcen =
+        std::max(0.0, Surprise(s.vmarg.data(), s.vmarg[kBins], s.vmarg, vbin) - kCenter * s.hbar[2]);
+    s.vmarg[vbin] += 1;
+    s.vmarg[kBins] += 1;
     for (int i = 0; i < 2; ++i) {
       const double centered = std::max(0.0, sur[i] - kCenter * s.hbar[i]);
       Ew(s.hbar[i], sur[i], kAlphaErr);
       sur[i] = centered;
     }
     const double excess = std::max({0.0, x - s.hi_all, s.lo_all - x}) / std::max(s.hi_all - s.lo_all, floor);
-    double raw = std::max({kWMarginal * sur[0], kWPhase * sur[1], kWExtreme * std::log1p(kExtremeScale * excess),
-                           kWTrans * sur2[0], kWSmooth * sur2[1], kWDelta * dsur});
-    {
-      const double r0 = raw;
-      if (kRarMode == 0) raw = raw / (1.0 + kRar * s.rbar);
-      else raw = std::max(0.0, raw - kRar * s.rbar);
-      Ew(s.rbar, r0, kRarA);
-    }
+    double raw = std::max({kWMarginal * sur[0], kWPhase * sur[1],
+                           kWExtreme * std::log1p(kExtremeScale * excess), kWLevel * lcen, kWVol * vcen});
     raw *= std::exp((s.config.sensitivity - 0.5) * 2.0);
     // One event, one alarm: evidence no stronger than the recent past's counts half.
     const double prev = s.recent_max;
     const double evicted = std::exchange(s.recent[static_cast<size_t>(s.recent_pos)], raw);
-    s.recent_pos = (s.recent_pos + 1) % kRep;
+    s.recent_pos = (s.recent_pos + 1) % kRepeat;
     if (raw >= s.recent_max) {
       s.recent_max = raw;
     } else if (evicted >= s.recent_max) {  // the maximum left the window: find the new one
       s.recent_max = *std::max_element(s.recent.begin(), s.recent.end());
     }
-    if (raw <= prev) raw *= kRepF;
-    out.score = raw / (raw + kK);
+    if (raw <= prev) raw *= 0.5;
+    out.score = raw / (raw + 10.0);
     out.kind = out.score > 0 ? KindOf(s, z, floor) : AnomalyKind::kNone;
   }
 
@@ -338,13 +339,10 @@ AnomalyPoint StreamingDetector::Update(double x) {
   s.hi_all = std::max(s.hi_all, x);
   s.ring[static_cast<size_t>(s.ring_pos)] = x;
   s.ring_pos = (s.ring_pos + 1) % static_cast<int64_t>(s.ring.size());
-  Ew(s.smean, x, kAlphaMean);
-  if (s.n > 0) Ew(s.dsm, std::abs(x - s.last), kAlphaD);
+  Ew(s.level, x, kAlphaLevel);
+  if (s.n > 0) Ew(s.vol, std::abs(x - s.last), kAlphaVol);
   if (s.n >= warmup) {
     Count(s, bin, s.n);
-    s.trans[s.prev_bin * kBins + bin] += 1;
-    s.trans[kBins * kBins + s.prev_bin] += 1;
-    s.prev_bin = bin;
   } else {
     s.lo = std::min(s.lo, x);
     s.hi = std::max(s.hi, x);
@@ -352,34 +350,8 @@ AnomalyPoint StreamingDetector::Update(double x) {
     if (s.n + 1 == warmup) {  // the warm-up ends: fix the season and the bins, and count the warm-up
       s.period = FindPeriod(s.warm, s.config.max_period);
       s.edges = MakeEdges(s.warm, s.lo, s.hi);
-      {
-        std::vector<double> dd;
-        double dm = 0;
-        for (size_t i = 1; i < s.warm.size(); ++i) {
-          dm += kAlphaD * (std::abs(s.warm[i] - s.warm[i - 1]) - dm);
-          dd.push_back(dm);
-        }
-        double dlo = *std::min_element(dd.begin(), dd.end()), dhi = *std::max_element(dd.begin(), dd.end());
-        s.dedges = MakeEdges(dd, dlo, dhi);
-        for (double v : dd) {
-          s.dmarg[BinOf(s.dedges, v)] += 1;
-          s.dmarg[kBins] += 1;
-        }
-      }
-      double sm = s.warm[0];
-      for (size_t i = 0; i < s.warm.size(); ++i) {
-        const int64_t b = BinOf(s.edges, s.warm[i]);
-        Count(s, b, static_cast<int64_t>(i));
-        if (i > 0) {
-          s.trans[s.prev_bin * kBins + b] += 1;
-          s.trans[kBins * kBins + s.prev_bin] += 1;
-        }
-        s.prev_bin = b;
-        sm += kAlphaMean * (s.warm[i] - sm);
-        const int64_t sb = BinOf(s.edges, sm);
-        s.smarg[sb] += 1;
-        s.smarg[kBins] += 1;
-      }
+      for (size_t i = 0; i < s.warm.size(); ++i) Count(s, BinOf(s.edges, s.warm[i]), static_cast<int64_t>(i));
+      CountWarmup(s);
       s.warm.clear();
       s.warm.shrink_to_fit();
     }

@@ -128,8 +128,10 @@ absl::StatusOr<Json> Decompose(const AnalyticsApiDeps& deps, const web::Request&
     r["metric"] = LabelsJson(s.metric);
     const auto [first, last] = FiniteSpan(s.values);
     auto filled = FillGaps(std::span<const double>(s.values).subspan(first, last - first), 8, 0.5);
-    absl::StatusOr<MstlResult> d = filled.status();
-    if (filled.ok()) {
+    absl::StatusOr<MstlResult> d = absl::InternalError("unset");
+    if (!filled.ok()) {
+      d = filled.status();
+    } else {
       std::vector<size_t> p = *periods;
       if (p.empty()) {
         for (const auto& dp : DetectSeasonality(*filled)) p.push_back(dp.period);

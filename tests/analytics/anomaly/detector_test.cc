@@ -70,8 +70,12 @@ TEST(Detector, SeasonalContextCatchesValueAtWrongPhase) {
   const int i = 2400 + 36;  // trough of the sine (sin = -1)
   v[i] = 109;
   auto p = DetectAll(v);
-  EXPECT_EQ(ArgMax(p, 1000), static_cast<size_t>(i));
+  // The strongest score is at the value or at the return from it (the volatility evidence sees the jump
+  // back as well), and the value itself already scores high.
+  const size_t top = ArgMax(p, 1000);
+  EXPECT_TRUE(top == static_cast<size_t>(i) || top == static_cast<size_t>(i + 1)) << top;
   EXPECT_GT(p[i].score, 0.3);
+  EXPECT_LT(p[i - 1].score, 0.3);
 }
 
 TEST(Detector, IsCausal) {
@@ -141,7 +145,7 @@ TEST(WindowedGaussian, ScoresOutliersHigh) {
   EXPECT_LT(s[449], 0.99);
 }
 
-// The detector's NAB score on the development subset must not regress (measured 73.03 / 63.93 / 77.93).
+// The detector's NAB score on the development subset must not regress (measured 77.26 / 68.71 / 82.75).
 TEST(Detector, NabDevScore) {
   const std::string dir = std::string(FORESIGHT_SHARED_DIR) + "/datasets/nab-dev";
   if (!std::filesystem::exists(dir + "/data")) GTEST_SKIP() << "no nab-dev data set at " << dir;
@@ -161,8 +165,8 @@ TEST(Detector, NabDevScore) {
   auto standard = NabScoreCorpus(corpus, NabStandard());
   auto low_fp = NabScoreCorpus(corpus, NabRewardLowFp());
   ASSERT_TRUE(standard.ok() && low_fp.ok());
-  EXPECT_GT(standard->normalized, 72.0);
-  EXPECT_GT(low_fp->normalized, 62.5);
+  EXPECT_GT(standard->normalized, 76.5);
+  EXPECT_GT(low_fp->normalized, 68.0);
 }
 
 }  // namespace

@@ -49,7 +49,9 @@ TEST(CollectionService, DefaultConfigScrapesTheHostCollector) {
   cfg.scrape_configs[0].scrape_timeout_ms = 250;
   cfg.scrape_configs[1].scrape_interval_ms = 300;
   cfg.scrape_configs[1].scrape_timeout_ms = 250;
-  auto created = CollectionService::Create(db->get(), cfg, {.listen_port = server.port()});
+  CollectionOptions opts;
+  opts.listen_port = server.port();
+  auto created = CollectionService::Create(db->get(), cfg, opts);
   ASSERT_TRUE(created.ok()) << created.status();
   svc = *std::move(created);
   svc_ptr = svc.get();
