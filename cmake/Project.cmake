@@ -1,5 +1,9 @@
 # Warnings and sanitizers, applied to every target of the project (not to dependencies).
 add_compile_options(-Wall -Wextra -Wpedantic -Wno-unused-parameter)
+# GCC 12 reports false -Wrestrict positives inside std::string at -O3 (GCC bug 105329).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  add_compile_options(-Wno-restrict)
+endif()
 if(FORESIGHT_WERROR)
   add_compile_options(-Werror)
 endif()

@@ -1,13 +1,20 @@
 #include "server/services.h"
 
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "analytics/api/api.h"
+#include "analytics/live/live.h"
+#include "analytics/promql/functions.h"
 #include "collection/config/config.h"
 #include "collection/host/host_collector.h"
 #include "collection/push/push.h"
 #include "collection/scrape/service.h"
 #include "common/fmt_absl.h"
 #include "common/metrics/text_format.h"
+#include "query/api/api.h"
 #include "query/engine/engine.h"
 #include "storage/db.h"
 
@@ -33,7 +40,50 @@ absl::StatusOr<collection::Config> Services::LoadConfig(int port) const {
   return collection::LoadConfigFile(flags_.config_file);
 }
 
+namespace {
+
+// The collection part answers with whole API responses; the query API wants their "data".
+std::string DataOf(const std::string& response) {
+  auto j = nlohmann::json::parse(response, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.contains("data")) return "{}";
+  return j["data"].dump();
+}
+
+}  // namespace
+
 absl::Status Services::RegisterRoutes(web::Router& router) {
+  query::QueryApiDeps deps;
+  deps.queryable = &storage_;
+  deps.engine = engine_.get();
+  deps.targets_json = [this](std::string_view state) -> std::string {
+    std::lock_guard lock(mu_);
+    if (!collection_) return R"({"activeTargets":[],"droppedTargets":[]})";
+    return DataOf(collection_->TargetsJson(state));
+  };
+  deps.metadata_json = [this](std::string_view metric, int64_t limit) -> std::string {
+    std::lock_guard lock(mu_);
+    if (!collection_) return "{}";
+    return DataOf(collection_->MetadataJson(metric, static_cast<int>(limit)));
+  };
+  deps.db_stats = [this] {
+    storage::DB* db = db_.load();
+    return db != nullptr ? db->Stats() : storage::DBStats{};
+  };
+  deps.config_yaml = [this]() -> std::string {
+    if (flags_.config_file.empty()) return collection::DefaultConfigYaml(port_);
+    return "# from " + flags_.config_file + "\n";
+  };
+  deps.flags = {{"config.file", flags_.config_file},
+                {"storage.tsdb.path", flags_.storage_path},
+                {"web.listen-address", flags_.listen_address},
+                {"log.level", flags_.log_level}};
+  if (auto st = query::RegisterQueryApi(router, deps); !st.ok()) return st;
+  // Foresight's own PromQL functions (foresight_forecast, ...) and the analytics endpoints.
+  if (auto st = analytics::RegisterAnalyticsFunctions(); !st.ok()) return st;
+  analytics::AnalyticsApiDeps adeps;
+  adeps.queryable = &storage_;
+  adeps.engine = engine_.get();
+  if (auto st = analytics::RegisterAnalyticsApi(router, adeps); !st.ok()) return st;
   if (auto st = collection::RegisterPushRoutes(router, storage_, push_stats_.get()); !st.ok()) return st;
   // The built-in host collector, in node_exporter's names; the default configuration scrapes it.
   if (auto st = router.Get("/host/metrics",
@@ -42,6 +92,19 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
                              r.headers.Set("Content-Type", std::string(metrics::kTextContentType));
                              return r;
                            });
+      !st.ok()) {
+    return st;
+  }
+  // Writes the whole head out as blocks now (benchmarks measuring bytes on disk; backups of a quiet store).
+  if (auto st = router.Post("/api/v1/admin/tsdb/flush",
+                            [this](const web::Request&) {
+                              storage::DB* db = db_.load();
+                              if (db == nullptr) return web::Response::Error(503, "storage is not open yet");
+                              absl::Status st = db->FlushHead();
+                              if (st.ok()) st = db->RunMaintenance();  // compacts the new blocks
+                              if (!st.ok()) return web::Response::Error(500, std::string(st.message()));
+                              return web::Response::Text(204, "");
+                            });
       !st.ok()) {
     return st;
   }
@@ -58,6 +121,7 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
 
 absl::Status Services::Start(storage::DB* db, int port) {
   storage_.Set(db, db);
+  db_.store(db);
   std::lock_guard lock(mu_);
   port_ = port;
   auto cfg = LoadConfig(port);
@@ -67,6 +131,21 @@ absl::Status Services::Start(storage::DB* db, int port) {
   auto svc = collection::CollectionService::Create(&storage_, *cfg, opts);
   if (!svc.ok()) return svc.status();
   collection_ = std::move(*svc);
+  // Continuous anomaly detection of the queries under foresight.anomaly_detection.watches.
+  YAML::Node anomaly;
+  if (auto it = cfg->sections.find("foresight"); it != cfg->sections.end() && it->second["anomaly_detection"]) {
+    anomaly = it->second["anomaly_detection"];
+  }
+  auto watches = analytics::ParseWatches(anomaly);
+  if (!watches.ok()) return watches.status();
+  if (!watches->empty()) {
+    analytics::LiveOptions lopts;
+    lopts.watches = std::move(*watches);
+    lopts.state_path = flags_.storage_path + "/analytics/anomaly_state.bin";
+    live_ = std::make_unique<analytics::LiveDetector>(analytics::LiveDeps{&storage_, &storage_, engine_.get()},
+                                                      std::move(lopts));
+    if (auto st = live_->Start(); !st.ok()) return st;
+  }
   spdlog::info("collection started from {}",
                flags_.config_file.empty() ? std::string("the embedded default configuration") : flags_.config_file);
   return absl::OkStatus();
@@ -88,11 +167,16 @@ absl::Status Services::Reload() {
 
 void Services::Stop() {
   std::lock_guard lock(mu_);
+  if (live_) {
+    live_->Stop();  // saves the detectors' state
+    live_.reset();
+  }
   if (collection_) {
     collection_->Stop();
     collection_.reset();
   }
   storage_.Set(nullptr, nullptr);
+  db_.store(nullptr);
 }
 
 }  // namespace foresight::server

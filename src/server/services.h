@@ -25,6 +25,9 @@ struct PushStats;
 namespace foresight::query {
 class Engine;
 }
+namespace foresight::analytics {
+class LiveDetector;
+}
 
 namespace foresight::server {
 
@@ -50,10 +53,12 @@ class Services {
 
   Flags flags_;
   LateStorage storage_;
+  std::atomic<storage::DB*> db_{nullptr};
   std::unique_ptr<query::Engine> engine_;
   std::unique_ptr<collection::PushStats> push_stats_;
   std::mutex mu_;  // guards collection_ and port_ against a reload during start or stop
   std::unique_ptr<collection::CollectionService> collection_;
+  std::unique_ptr<analytics::LiveDetector> live_;
   int port_ = 0;
 };
 

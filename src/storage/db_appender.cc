@@ -23,9 +23,22 @@ absl::Status ValidateLabels(const Labels& labels) {
   if (labels.empty()) return absl::InvalidArgumentError("empty label set");
   for (const auto& l : labels) {
     if (!ValidLabelName(l.name)) return absl::InvalidArgumentError(absl::StrCat("invalid label name \"", l.name, "\""));
-    if (l.value.empty()) return absl::InvalidArgumentError(absl::StrCat("empty value for label \"", l.name, "\""));
   }
   return absl::OkStatus();
+}
+
+// A label with an empty value is the same as no label (Prometheus' data model): such labels are dropped,
+// so that {a=""} and {} name one series.
+const Labels& WithoutEmptyValues(const Labels& labels, Labels* scratch) {
+  bool any = false;
+  for (const auto& l : labels) any |= l.value.empty();
+  if (!any) return labels;
+  std::vector<Label> kept;
+  for (const auto& l : labels) {
+    if (!l.value.empty()) kept.push_back(l);
+  }
+  *scratch = Labels::FromSorted(std::move(kept));
+  return *scratch;
 }
 
 absl::Status Rejected(RejectReason reason, std::string message) {
@@ -47,12 +60,14 @@ class DbAppender final : public Appender {
     if (!epoch_) epoch_ = db_->head.AcquireEpoch();
     head::MemSeries* s = ref != 0 && ref <= UINT32_MAX ? db_->head.ById(static_cast<head::SeriesId>(ref)) : nullptr;
     if (s == nullptr) {
-      if (auto st = ValidateLabels(labels); !st.ok()) {
+      Labels scratch;
+      const Labels& clean = WithoutEmptyValues(labels, &scratch);
+      if (auto st = ValidateLabels(clean); !st.ok()) {
         db_->counters.Count(RejectReason::kInvalidLabels);
         return Rejected(RejectReason::kInvalidLabels, std::string(st.message()));
       }
       bool created = false;
-      s = db_->head.GetOrCreate(labels, &created);
+      s = db_->head.GetOrCreate(clean, &created);
     }
     if (t < db_->head.min_valid_time()) {
       db_->counters.Count(RejectReason::kTooOld);

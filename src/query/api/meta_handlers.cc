@@ -163,9 +163,35 @@ web::Response HandleSeries(const QueryApiDeps& deps, const web::Request& req) {
   return Success(data);
 }
 
+// With matchers, names and values come from the selected series' labels (as Prometheus does).
+// TODO(storage): HeadQuerier::LabelValues with matchers keeps a view into a temporary Labels
+// (head_querier.cc:142, found by ASan); use the querier's own methods once that is fixed.
+static absl::StatusOr<std::vector<std::string>> FromSeries(storage::Querier& q,
+                                                           const std::vector<Matcher>& ms,
+                                                           const std::string* value_of) {
+  storage::SelectHints hints;
+  hints.func = "series";
+  auto ss = q.Select(ms, &hints);
+  std::vector<std::string> out;
+  while (ss->Next()) {
+    for (const Label& l : ss->At().labels()) {
+      if (value_of == nullptr) {
+        out.push_back(l.name);
+      } else if (l.name == *value_of && !l.value.empty()) {
+        out.push_back(l.value);
+      }
+    }
+  }
+  if (!ss->Err().ok()) return ss->Err();
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 web::Response HandleLabels(const QueryApiDeps& deps, const web::Request& req) {
-  return ListEndpoint(deps, req,
-                      [](storage::Querier& q, const std::vector<Matcher>& ms) { return q.LabelNames(ms); });
+  return ListEndpoint(deps, req, [](storage::Querier& q, const std::vector<Matcher>& ms) {
+    return ms.empty() ? q.LabelNames(ms) : FromSeries(q, ms, nullptr);
+  });
 }
 
 web::Response HandleLabelValues(const QueryApiDeps& deps, const web::Request& req) {
@@ -176,7 +202,7 @@ web::Response HandleLabelValues(const QueryApiDeps& deps, const web::Request& re
     return ErrorResponse("bad_data", msg);
   }
   return ListEndpoint(deps, req, [&name](storage::Querier& q, const std::vector<Matcher>& ms) {
-    return q.LabelValues(name, ms);
+    return ms.empty() ? q.LabelValues(name, ms) : FromSeries(q, ms, &name);
   });
 }
 

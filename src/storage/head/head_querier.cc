@@ -139,7 +139,8 @@ class HeadQuerier final : public Querier {
     std::vector<std::string> out;
     for (uint32_t id : index::PostingsForMatchers(*head_, matchers)) {
       if (MemSeries* s = head_->ById(id)) {
-        std::string_view v = head_->LabelsOf(*s).Get(name);
+        Labels labels = head_->LabelsOf(*s);  // kept alive: Get returns a view into it
+        std::string_view v = labels.Get(name);
         if (!v.empty()) out.emplace_back(v);
       }
     }

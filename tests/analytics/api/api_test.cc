@@ -249,13 +249,27 @@ TEST_F(AnalyticsApiTest, ClusterVectorsAndPeerOutliers) {
   EXPECT_EQ(d["members"][0]["cluster"], d["members"][1]["cluster"]);
   EXPECT_NE(d["members"][0]["cluster"], d["members"][3]["cluster"]);
 
-  r = Get("/api/v1/cluster", {{"query", "grp"}, {"group_by", "tier"}, {"threshold", "2"}});
+  // Series: the one at another level gets a cluster of its own.
+  r = Get("/api/v1/cluster", {{"query", "grp"}, {"group_by", "tier"}});
   ASSERT_EQ(r.status, 200) << r.body;
   d = Body(r)["data"];
   ASSERT_EQ(d["members"].size(), 6u);
+  EXPECT_EQ(d["members"][5]["metric"]["inst"], "5");
+  EXPECT_NE(d["members"][5]["cluster"], d["members"][0]["cluster"]);
+  EXPECT_TRUE(d["outliers"].is_array());
+
+  // Peer outliers within one cluster.
+  r = Get(
+      "/api/v1/cluster",
+      {{"k", "1"},
+       {"vectors",
+        R"({"a":[0,0],"b":[0.1,0],"c":[0,0.1],"d":[0.1,0.1],"e":[0.05,0.05],"f":[0.08,0.02],"g":[5,5]})"}},
+      false);
+  ASSERT_EQ(r.status, 200) << r.body;
+  d = Body(r)["data"];
   ASSERT_EQ(d["outliers"].size(), 1u) << d;
-  EXPECT_EQ(d["outliers"][0]["metric"]["inst"], "5");
-  EXPECT_EQ(d["outliers"][0]["group"], "web");
+  EXPECT_EQ(d["outliers"][0]["id"], "g");
+  EXPECT_EQ(d["outliers"][0]["cluster"], 0);
 
   ExpectBadParam(Get("/api/v1/cluster", {{"vectors", "[1,2]"}}, false), "vectors");
   ExpectBadParam(Get("/api/v1/cluster", {{"vectors", R"({"a":[1],"b":[1,2]})"}}, false), "vectors");

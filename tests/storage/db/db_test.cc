@@ -141,6 +141,21 @@ TEST_F(DBTest, OutOfOrderAndDuplicateSamplesAreRefusedByName) {
   EXPECT_EQ(ReadAll(*db, "m").begin()->second.size(), 2u);
 }
 
+TEST_F(DBTest, LabelsWithEmptyValuesAreTheSameSeriesAsWithoutThem) {
+  auto db = Open();
+  auto app = db->NewAppender();
+  auto a = app->Append(0, Labels{{"__name__", "m"}, {"model", ""}, {"dev", "vda"}}, 1000, 1);
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = app->Append(0, Labels{{"__name__", "m"}, {"dev", "vda"}}, 2000, 2);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(*a, *b);
+  ASSERT_TRUE(app->Commit().ok());
+  auto got = ReadAll(*db, "m");
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got.begin()->first, R"(m{dev="vda"})");
+  EXPECT_EQ(got.begin()->second.size(), 2u);
+}
+
 TEST_F(DBTest, RollbackDiscardsTheBatchAndFreesItsTimestamps) {
   auto db = Open();
   auto app = db->NewAppender();
