@@ -95,6 +95,13 @@ absl::Status DB::Impl::TruncateLog(int64_t min_time) {
     std::lock_guard commit_lock(commit_mu);
     if (!log) return absl::OkStatus();
     uint32_t current = log->current_segment();
+    // When even the segment being written holds only samples now in blocks (after FlushHead), close it so
+    // that it can go too.
+    if (auto it = segment_max_time.find(current); it != segment_max_time.end() && it->second < min_time) {
+      auto closed = log->Rotate();
+      if (!closed.ok()) return closed.status();
+      current = log->current_segment();
+    }
     // The longest run of old segments whose samples all lie below min_time (they are in blocks now).
     for (const auto& [seg, maxt] : segment_max_time) {
       if (seg >= current || maxt >= min_time) break;
