@@ -11,7 +11,8 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	@$(CMAKE_GEN) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DFORESIGHT_WERROR=ON >/dev/null
+	@$(CMAKE_GEN) -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" \
+	  "-DCMAKE_C_FLAGS_RELEASE=-O2 -DNDEBUG" -DFORESIGHT_WERROR=ON >/dev/null
 	@cmake --build $(BUILD) -j $(JOBS)
 
 build-asan: deps

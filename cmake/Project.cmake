@@ -22,8 +22,11 @@ function(foresight_test name)
   add_executable(${name} ${T_SOURCES} ${T_UNPARSED_ARGUMENTS})
   target_link_libraries(${name} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_compile_definitions(${name} PRIVATE FORESIGHT_SHARED_DIR="${FORESIGHT_SHARED_DIR}")
-  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${T_LABELS}"
-                       ENVIRONMENT "FORESIGHT_SHARED_DIR=${FORESIGHT_SHARED_DIR}")
+  set(props ENVIRONMENT "FORESIGHT_SHARED_DIR=${FORESIGHT_SHARED_DIR}")
+  if(T_LABELS)  # an empty LABELS value would swallow the next property name
+    list(APPEND props LABELS "${T_LABELS}")
+  endif()
+  gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES ${props})
 endfunction()
 
 # foresight_bench(NAME SOURCES... LIBS ...): a Google Benchmark binary (not run by ctest).

@@ -156,14 +156,14 @@ TEST_F(E2ETest, StartsServesAndStopsCleanly) {
   auto gz = Fetch(base + "/metrics", {.accept_gzip = true, .decode = false});
   EXPECT_EQ(gz.Header("Content-Encoding"), "gzip");
 
-  p.Signal(SIGHUP);  // reserved for config reload: logged, keeps running
+  p.Signal(SIGHUP);  // reloads the configuration (here the embedded default) and keeps running
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   EXPECT_EQ(Fetch(base + "/-/healthy").status, 200);
 
   p.Signal(SIGTERM);
   EXPECT_EQ(p.Wait(std::chrono::seconds(30)), 0);
   std::string log = ReadFile(stderr_path);
-  EXPECT_NE(log.find("reload requested"), std::string::npos) << log;
+  EXPECT_NE(log.find("configuration reloaded"), std::string::npos) << log;
   EXPECT_NE(log.find("received SIGTERM, exiting gracefully"), std::string::npos) << log;
   EXPECT_NE(Fetch(base + "/-/healthy", {.timeout_ms = 1000}).status, 200);  // gone
 }
