@@ -55,8 +55,9 @@ Labels::Labels(std::vector<Label> labels) : labels_(std::move(labels)) {
 Labels Labels::FromSorted(std::vector<Label> sorted) {
   Labels l;
   l.labels_ = std::move(sorted);
-  assert(std::adjacent_find(l.labels_.begin(), l.labels_.end(),
-                            [](const Label& a, const Label& b) { return !(a.name < b.name); }) == l.labels_.end());
+  assert(std::adjacent_find(l.labels_.begin(), l.labels_.end(), [](const Label& a, const Label& b) {
+           return !(a.name < b.name);
+         }) == l.labels_.end());
   return l;
 }
 
@@ -98,10 +99,17 @@ std::string EscapeLabelValue(std::string_view v) {
   out.reserve(v.size());
   for (char c : v) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      default: out += c;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

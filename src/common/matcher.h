@@ -1,4 +1,5 @@
-// A label matcher: name op value, with op one of = != =~ !~. Regexes are RE2, fully anchored as in Prometheus.
+// A label matcher: name op value, with op one of = != =~ !~. Regexes are RE2, fully anchored as in
+// Prometheus.
 #pragma once
 
 #include <memory>

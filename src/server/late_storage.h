@@ -24,7 +24,8 @@ class LateStorage final : public storage::Appendable, public storage::Queryable 
 
   absl::StatusOr<std::unique_ptr<storage::Querier>> NewQuerier(int64_t mint, int64_t maxt) override {
     storage::Queryable* q = queryable_.load(std::memory_order_acquire);
-    if (q == nullptr) return absl::UnavailableError("storage is not open yet (replaying the write-ahead log)");
+    if (q == nullptr)
+      return absl::UnavailableError("storage is not open yet (replaying the write-ahead log)");
     return q->NewQuerier(mint, maxt);
   }
 

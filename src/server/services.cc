@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "analytics/api/api.h"
 #include "analytics/live/live.h"
@@ -110,7 +110,8 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
   }
   if (auto st = router.Post("/-/reload",
                             [this](const web::Request&) {
-                              if (auto st = Reload(); !st.ok()) return web::Response::Error(500, std::string(st.message()));
+                              if (auto st = Reload(); !st.ok())
+                                return web::Response::Error(500, std::string(st.message()));
                               return web::Response::Text(200, "");
                             });
       !st.ok()) {
@@ -133,7 +134,8 @@ absl::Status Services::Start(storage::DB* db, int port) {
   collection_ = std::move(*svc);
   // Continuous anomaly detection of the queries under foresight.anomaly_detection.watches.
   YAML::Node anomaly;
-  if (auto it = cfg->sections.find("foresight"); it != cfg->sections.end() && it->second["anomaly_detection"]) {
+  if (auto it = cfg->sections.find("foresight");
+      it != cfg->sections.end() && it->second["anomaly_detection"]) {
     anomaly = it->second["anomaly_detection"];
   }
   auto watches = analytics::ParseWatches(anomaly);
@@ -142,12 +144,13 @@ absl::Status Services::Start(storage::DB* db, int port) {
     analytics::LiveOptions lopts;
     lopts.watches = std::move(*watches);
     lopts.state_path = flags_.storage_path + "/analytics/anomaly_state.bin";
-    live_ = std::make_unique<analytics::LiveDetector>(analytics::LiveDeps{&storage_, &storage_, engine_.get()},
-                                                      std::move(lopts));
+    live_ = std::make_unique<analytics::LiveDetector>(
+        analytics::LiveDeps{&storage_, &storage_, engine_.get()}, std::move(lopts));
     if (auto st = live_->Start(); !st.ok()) return st;
   }
-  spdlog::info("collection started from {}",
-               flags_.config_file.empty() ? std::string("the embedded default configuration") : flags_.config_file);
+  spdlog::info("collection started from {}", flags_.config_file.empty()
+                                                 ? std::string("the embedded default configuration")
+                                                 : flags_.config_file);
   return absl::OkStatus();
 }
 

@@ -7,8 +7,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "storage/block/querier.h"
 #include "common/fmt_absl.h"
+#include "storage/block/querier.h"
 #include "storage/db_impl.h"
 #include "storage/head/head_querier.h"
 #include "storage/querier/merge.h"
@@ -19,10 +19,18 @@ std::unique_ptr<Appender> NewDbAppender(DB::Impl* db);
 
 void DBCounters::Count(RejectReason r) {
   switch (r) {
-    case RejectReason::kOutOfOrder: rejected_out_of_order.fetch_add(1, std::memory_order_relaxed); break;
-    case RejectReason::kDuplicate: rejected_duplicate.fetch_add(1, std::memory_order_relaxed); break;
-    case RejectReason::kTooOld: rejected_too_old.fetch_add(1, std::memory_order_relaxed); break;
-    case RejectReason::kInvalidLabels: rejected_invalid_labels.fetch_add(1, std::memory_order_relaxed); break;
+    case RejectReason::kOutOfOrder:
+      rejected_out_of_order.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case RejectReason::kDuplicate:
+      rejected_duplicate.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case RejectReason::kTooOld:
+      rejected_too_old.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case RejectReason::kInvalidLabels:
+      rejected_invalid_labels.fetch_add(1, std::memory_order_relaxed);
+      break;
   }
 }
 

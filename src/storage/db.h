@@ -18,21 +18,22 @@ class FileSystem;
 
 enum class WalSyncPolicy {
   kNever,     // write(2) at commit, no fsync: survives a killed process, not a power loss
-  kInterval,  // write(2) at commit, fsync every sync_interval_ms (default): at most that much lost on power loss
+  kInterval,  // write(2) at commit, fsync every sync_interval_ms (default): at most that much lost on power
+              // loss
   kAlways,    // fsync before every commit returns
 };
 
 struct DBOptions {
-  std::string dir;                                  // --storage.tsdb.path
-  int64_t retention_ms = 15LL * 24 * 3600 * 1000;   // --storage.tsdb.retention.time (0: no time limit)
-  int64_t retention_bytes = 0;                      // --storage.tsdb.retention.size (0: no size limit)
-  int64_t block_duration_ms = 2LL * 3600 * 1000;    // the head is cut into blocks of this span
-  int64_t max_block_duration_ms = 0;                // compaction limit; 0: 10% of retention, at most 31 days
+  std::string dir;                                 // --storage.tsdb.path
+  int64_t retention_ms = 15LL * 24 * 3600 * 1000;  // --storage.tsdb.retention.time (0: no time limit)
+  int64_t retention_bytes = 0;                     // --storage.tsdb.retention.size (0: no size limit)
+  int64_t block_duration_ms = 2LL * 3600 * 1000;   // the head is cut into blocks of this span
+  int64_t max_block_duration_ms = 0;               // compaction limit; 0: 10% of retention, at most 31 days
   WalSyncPolicy wal_sync = WalSyncPolicy::kInterval;
   int64_t wal_sync_interval_ms = 1000;
   int64_t wal_segment_bytes = 128LL << 20;
-  bool background_maintenance = true;               // a thread that cuts blocks, compacts and applies retention
-  fs::FileSystem* fs = nullptr;                     // the log's file system (tests inject faults); null: the real one
+  bool background_maintenance = true;  // a thread that cuts blocks, compacts and applies retention
+  fs::FileSystem* fs = nullptr;        // the log's file system (tests inject faults); null: the real one
 };
 
 // Counters and gauges of the engine, read by the self-monitoring endpoint (/metrics).

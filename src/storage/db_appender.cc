@@ -22,7 +22,8 @@ bool ValidLabelName(std::string_view n) {
 absl::Status ValidateLabels(const Labels& labels) {
   if (labels.empty()) return absl::InvalidArgumentError("empty label set");
   for (const auto& l : labels) {
-    if (!ValidLabelName(l.name)) return absl::InvalidArgumentError(absl::StrCat("invalid label name \"", l.name, "\""));
+    if (!ValidLabelName(l.name))
+      return absl::InvalidArgumentError(absl::StrCat("invalid label name \"", l.name, "\""));
   }
   return absl::OkStatus();
 }
@@ -56,9 +57,11 @@ class DbAppender final : public Appender {
   ~DbAppender() override { Rollback(); }
 
   absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) override {
-    if (db_->closed.load(std::memory_order_acquire)) return absl::FailedPreconditionError("storage is closed");
+    if (db_->closed.load(std::memory_order_acquire))
+      return absl::FailedPreconditionError("storage is closed");
     if (!epoch_) epoch_ = db_->head.AcquireEpoch();
-    head::MemSeries* s = ref != 0 && ref <= UINT32_MAX ? db_->head.ById(static_cast<head::SeriesId>(ref)) : nullptr;
+    head::MemSeries* s =
+        ref != 0 && ref <= UINT32_MAX ? db_->head.ById(static_cast<head::SeriesId>(ref)) : nullptr;
     if (s == nullptr) {
       Labels scratch;
       const Labels& clean = WithoutEmptyValues(labels, &scratch);
@@ -71,7 +74,8 @@ class DbAppender final : public Appender {
     }
     if (t < db_->head.min_valid_time()) {
       db_->counters.Count(RejectReason::kTooOld);
-      return Rejected(RejectReason::kTooOld, absl::StrCat("sample at ", t, " is older than the head (", db_->head.min_valid_time(), ")"));
+      return Rejected(RejectReason::kTooOld, absl::StrCat("sample at ", t, " is older than the head (",
+                                                          db_->head.min_valid_time(), ")"));
     }
     int64_t previous;
     bool reserved = s->Reserve(t, &previous);
@@ -84,7 +88,8 @@ class DbAppender final : public Appender {
     }
     if (!reserved) {
       db_->counters.Count(RejectReason::kOutOfOrder);
-      return Rejected(RejectReason::kOutOfOrder, absl::StrCat("out of order sample at ", t, " (series has ", previous, ")"));
+      return Rejected(RejectReason::kOutOfOrder,
+                      absl::StrCat("out of order sample at ", t, " (series has ", previous, ")"));
     }
     if (previous == t) {
       // Same timestamp again: a bit-identical repeat of the committed sample is dropped quietly, anything
@@ -144,9 +149,14 @@ class DbAppender final : public Appender {
             mint = std::min(mint, p.t);
             maxt = std::max(maxt, p.t);
             break;
-          case head::AppendOutcome::kOutOfOrder: db_->counters.Count(RejectReason::kOutOfOrder); break;
-          case head::AppendOutcome::kDuplicate: db_->counters.Count(RejectReason::kDuplicate); break;
-          default: break;
+          case head::AppendOutcome::kOutOfOrder:
+            db_->counters.Count(RejectReason::kOutOfOrder);
+            break;
+          case head::AppendOutcome::kDuplicate:
+            db_->counters.Count(RejectReason::kDuplicate);
+            break;
+          default:
+            break;
         }
       }
     }
@@ -157,9 +167,7 @@ class DbAppender final : public Appender {
     return absl::OkStatus();
   }
 
-  void Rollback() override {
-    RollbackLocked();
-  }
+  void Rollback() override { RollbackLocked(); }
 
  private:
   struct Reservation {
@@ -193,7 +201,8 @@ class DbAppender final : public Appender {
   }
 
   void RollbackLocked() {
-    for (auto it = reservations_.rbegin(); it != reservations_.rend(); ++it) it->series->Unreserve(it->t, it->previous);
+    for (auto it = reservations_.rbegin(); it != reservations_.rend(); ++it)
+      it->series->Unreserve(it->t, it->previous);
     Reset();
   }
 

@@ -5,8 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
-#include "storage/block/compact.h"
 #include "common/fmt_absl.h"
+#include "storage/block/compact.h"
 #include "storage/db_impl.h"
 #include "storage/head/head_querier.h"
 
@@ -149,7 +149,8 @@ absl::Status DB::Impl::Compact() {
     std::vector<std::shared_ptr<block::Block>> plan;
     // Overlapping blocks (left by backfill or a crash) are merged first.
     for (size_t i = 1; i < snapshot.size() && plan.empty(); ++i) {
-      if (snapshot[i]->meta().min_time < snapshot[i - 1]->meta().max_time) plan = {snapshot[i - 1], snapshot[i]};
+      if (snapshot[i]->meta().min_time < snapshot[i - 1]->meta().max_time)
+        plan = {snapshot[i - 1], snapshot[i]};
     }
     // Then blocks that share a complete window of 3x, 9x, ... the block duration.
     for (int64_t range = options.block_duration_ms * 3; plan.empty() && range <= max_range; range *= 3) {
@@ -180,7 +181,8 @@ absl::Status DB::Impl::Compact() {
       std::unique_lock view(view_mu);
       {
         std::unique_lock lock(blocks_mu);
-        std::erase_if(blocks, [&](const auto& x) { return std::find(plan.begin(), plan.end(), x) != plan.end(); });
+        std::erase_if(blocks,
+                      [&](const auto& x) { return std::find(plan.begin(), plan.end(), x) != plan.end(); });
       }
       AddBlock(std::move(*b));
     }
@@ -188,7 +190,8 @@ absl::Status DB::Impl::Compact() {
     std::error_code ec;
     for (const auto& p : plan) stdfs::remove_all(p->dir(), ec);
     counters.compactions.fetch_add(1);
-    spdlog::info("compacted {} blocks into {} [{}, {})", plan.size(), meta->id, meta->min_time, meta->max_time);
+    spdlog::info("compacted {} blocks into {} [{}, {})", plan.size(), meta->id, meta->min_time,
+                 meta->max_time);
   }
 }
 
@@ -216,11 +219,13 @@ absl::Status DB::Impl::ApplyRetention() {
   if (doomed.empty()) return absl::OkStatus();
   {
     std::unique_lock lock(blocks_mu);
-    std::erase_if(blocks, [&](const auto& x) { return std::find(doomed.begin(), doomed.end(), x) != doomed.end(); });
+    std::erase_if(blocks,
+                  [&](const auto& x) { return std::find(doomed.begin(), doomed.end(), x) != doomed.end(); });
   }
   std::error_code ec;
   for (const auto& b : doomed) {
-    spdlog::info("retention: deleting block {} [{}, {})", b->meta().id, b->meta().min_time, b->meta().max_time);
+    spdlog::info("retention: deleting block {} [{}, {})", b->meta().id, b->meta().min_time,
+                 b->meta().max_time);
     stdfs::remove_all(b->dir(), ec);
     if (ec) spdlog::error("deleting {}: {}", b->dir(), ec.message());
   }

@@ -1,4 +1,5 @@
-// Opening the engine: the directory lock, the blocks on disk, then the write-ahead log replayed into the head.
+// Opening the engine: the directory lock, the blocks on disk, then the write-ahead log replayed into the
+// head.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -11,8 +12,8 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "storage/block/meta.h"
 #include "common/fmt_absl.h"
+#include "storage/block/meta.h"
 #include "storage/db_impl.h"
 #include "storage/wal/reader.h"
 
@@ -37,9 +38,15 @@ absl::Status DB::Impl::Open() {
   if (auto st = Replay(); !st.ok()) return st;
   wal::WriterOptions wopts;
   switch (options.wal_sync) {
-    case WalSyncPolicy::kNever: wopts.sync = wal::SyncPolicy::kNever; break;
-    case WalSyncPolicy::kInterval: wopts.sync = wal::SyncPolicy::kInterval; break;
-    case WalSyncPolicy::kAlways: wopts.sync = wal::SyncPolicy::kAlways; break;
+    case WalSyncPolicy::kNever:
+      wopts.sync = wal::SyncPolicy::kNever;
+      break;
+    case WalSyncPolicy::kInterval:
+      wopts.sync = wal::SyncPolicy::kInterval;
+      break;
+    case WalSyncPolicy::kAlways:
+      wopts.sync = wal::SyncPolicy::kAlways;
+      break;
   }
   wopts.sync_interval_ms = options.wal_sync_interval_ms;
   wopts.segment_bytes = options.wal_segment_bytes;
@@ -58,7 +65,7 @@ void DB::Impl::AddBlock(std::shared_ptr<block::Block> b) {
   blocks.push_back(std::move(b));
   std::sort(blocks.begin(), blocks.end(), [](const auto& x, const auto& y) {
     return x->meta().min_time != y->meta().min_time ? x->meta().min_time < y->meta().min_time
-                                                     : x->meta().id < y->meta().id;
+                                                    : x->meta().id < y->meta().id;
   });
 }
 
@@ -172,23 +179,27 @@ absl::Status DB::Impl::Replay() {
   if (replayed > 0) head.ObserveTimes(mint, maxt);
   counters.samples_appended.fetch_add(replayed);
   if (report->torn_tail) {
-    spdlog::warn("write-ahead log: torn tail of {} truncated at offset {} ({} bytes): an unfinished write cut by a crash",
-                 report->torn_tail->file, report->torn_tail->offset, report->truncated_bytes);
+    spdlog::warn(
+        "write-ahead log: torn tail of {} truncated at offset {} ({} bytes): an unfinished write cut by a "
+        "crash",
+        report->torn_tail->file, report->torn_tail->offset, report->truncated_bytes);
   }
   for (const auto& c : report->corruptions) {
     counters.wal_corruptions.fetch_add(1);
-    spdlog::error("write-ahead log corrupted in {} at offset {}: {}; lost {} bytes, {}{} records", c.file, c.offset,
-                  c.reason, c.bytes_lost, c.to_end ? "at least " : "", c.records_lost);
+    spdlog::error("write-ahead log corrupted in {} at offset {}: {}; lost {} bytes, {}{} records", c.file,
+                  c.offset, c.reason, c.bytes_lost, c.to_end ? "at least " : "", c.records_lost);
   }
-  if (bad_records > 0) spdlog::error("write-ahead log: {} records could not be decoded and were skipped", bad_records);
+  if (bad_records > 0)
+    spdlog::error("write-ahead log: {} records could not be decoded and were skipped", bad_records);
   if (unknown_refs > 0) spdlog::warn("write-ahead log: {} samples of unknown series skipped", unknown_refs);
   spdlog::info("replayed write-ahead log: {} records, {} samples into {} series ({} already in blocks)",
                report->records, replayed, head.NumSeries(), skipped_old);
   return absl::OkStatus();
 }
 
-absl::Status DB::Impl::LogBatch(const std::vector<std::pair<head::SeriesId, const head::MemSeries*>>& new_series,
-                                std::span<const wal::RefSample> samples) {
+absl::Status DB::Impl::LogBatch(
+    const std::vector<std::pair<head::SeriesId, const head::MemSeries*>>& new_series,
+    std::span<const wal::RefSample> samples) {
   thread_local std::string series_rec;
   thread_local std::string samples_rec;
   std::string_view records[2];

@@ -4,10 +4,14 @@ namespace foresight::storage {
 
 std::string_view RejectReasonName(RejectReason r) {
   switch (r) {
-    case RejectReason::kOutOfOrder: return "out_of_order";
-    case RejectReason::kDuplicate: return "duplicate_sample";
-    case RejectReason::kTooOld: return "too_old";
-    case RejectReason::kInvalidLabels: return "invalid_labels";
+    case RejectReason::kOutOfOrder:
+      return "out_of_order";
+    case RejectReason::kDuplicate:
+      return "duplicate_sample";
+    case RejectReason::kTooOld:
+      return "too_old";
+    case RejectReason::kInvalidLabels:
+      return "invalid_labels";
   }
   return "unknown";
 }

@@ -21,8 +21,8 @@
 
 namespace foresight::storage {
 
-// A reference to a series in the head, returned by Appender::Append so that later appends skip the label lookup.
-// 0 means "unknown: look the series up by its labels".
+// A reference to a series in the head, returned by Appender::Append so that later appends skip the label
+// lookup. 0 means "unknown: look the series up by its labels".
 using SeriesRef = uint64_t;
 
 // Prometheus' staleness marker: a NaN with this exact bit pattern. It is stored and returned bit-for-bit.
@@ -38,7 +38,8 @@ struct Sample {
   double v;
 };
 
-// Why an append was refused. Each reason is counted by the engine (foresight_tsdb_samples_rejected_total{reason}).
+// Why an append was refused. Each reason is counted by the engine
+// (foresight_tsdb_samples_rejected_total{reason}).
 enum class RejectReason { kOutOfOrder, kDuplicate, kTooOld, kInvalidLabels };
 std::string_view RejectReasonName(RejectReason r);  // "out_of_order", "duplicate_sample", "too_old", ...
 
@@ -57,7 +58,8 @@ class Appender {
   // (out of order, duplicate, bad labels; see RejectReasonOf) after which the batch goes on, or
   // another error (e.g. the engine is closed) after which the batch should be rolled back.
   virtual absl::StatusOr<SeriesRef> Append(SeriesRef ref, const Labels& labels, int64_t t, double v) = 0;
-  // Writes the batch to the write-ahead log and makes it visible. When it returns OK the samples survive a crash.
+  // Writes the batch to the write-ahead log and makes it visible. When it returns OK the samples survive a
+  // crash.
   virtual absl::Status Commit() = 0;
   // Discards the batch. The appender may be reused after Commit or Rollback.
   virtual void Rollback() = 0;
@@ -106,9 +108,9 @@ class SeriesSet {
 struct SelectHints {
   int64_t start = kMinTime;  // ms, the first time the caller reads
   int64_t end = kMaxTime;
-  int64_t step = 0;          // query step in ms, 0 for instant queries
-  std::string func;          // the PromQL function around the selector, e.g. "rate"; "series" for metadata only
-  int64_t range = 0;         // range of a range selector in ms
+  int64_t step = 0;   // query step in ms, 0 for instant queries
+  std::string func;   // the PromQL function around the selector, e.g. "rate"; "series" for metadata only
+  int64_t range = 0;  // range of a range selector in ms
 };
 
 // A read view over [mint, maxt]. It sees the data as it was when created, plus appends committed since

@@ -81,7 +81,8 @@ void BM_Replay(benchmark::State& state) {
     auto app = (*db)->NewAppender();
     std::vector<SeriesRef> refs(series, 0);
     for (int s = 0; s < steps; ++s) {
-      for (int i = 0; i < series; ++i) refs[i] = *app->Append(refs[i], SeriesLabels(i), s * 15'000, s * 0.5 + i);
+      for (int i = 0; i < series; ++i)
+        refs[i] = *app->Append(refs[i], SeriesLabels(i), s * 15'000, s * 0.5 + i);
       (void)app->Commit();
     }
     (void)(*db)->Close();
@@ -91,7 +92,8 @@ void BM_Replay(benchmark::State& state) {
     opts.dir = dir;
     opts.background_maintenance = false;
     auto db = DB::Open(opts);
-    if (!db.ok() || (*db)->Stats().head_series != static_cast<uint64_t>(series)) state.SkipWithError("replay");
+    if (!db.ok() || (*db)->Stats().head_series != static_cast<uint64_t>(series))
+      state.SkipWithError("replay");
     state.PauseTiming();
     db->reset();
     state.ResumeTiming();

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include "bench/common/node_exporter_replay.h"
 #include "storage/db.h"
@@ -23,7 +23,9 @@ namespace {
 namespace stdfs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-double Seconds(Clock::time_point since) { return std::chrono::duration<double>(Clock::now() - since).count(); }
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
 
 // CPU seconds (user + system) of this process so far: on a shared machine, the figure that does not
 // depend on what else runs.
@@ -56,11 +58,14 @@ uint64_t DirBytes(const std::string& dir, bool blocks_only) {
 }
 
 Labels CapacityLabels(int i) {
-  return Labels{{"__name__", "capacity_test"}, {"instance", "host-" + std::to_string(i / 100)},
+  return Labels{{"__name__", "capacity_test"},
+                {"instance", "host-" + std::to_string(i / 100)},
                 {"series", std::to_string(i)}};
 }
 // Counter-like values with per-series rates: exact to check, realistic to compress.
-double CapacityValue(int series, int64_t step) { return static_cast<double>(series) + step * (series % 7 + 1) * 0.5; }
+double CapacityValue(int series, int64_t step) {
+  return static_cast<double>(series) + step * (series % 7 + 1) * 0.5;
+}
 
 std::unique_ptr<DB> OpenDb(const std::string& dir, WalSyncPolicy sync) {
   DBOptions opts;
@@ -95,7 +100,8 @@ int Capacity(int series, int points, const std::string& dir) {
       if ((i + 1) % 10'000 == 0 && !app->Commit().ok()) return 1;
     }
     if (!app->Commit().ok()) return 1;
-    if (p % 240 == 239) {  // each simulated hour: let the head hand old data to blocks, as the background does
+    if (p % 240 ==
+        239) {  // each simulated hour: let the head hand old data to blocks, as the background does
       if (auto st = db->RunMaintenance(); !st.ok()) {
         fmt::print(stderr, "maintenance: {}\n", std::string(st.message()));
         return 1;
@@ -130,11 +136,14 @@ int Capacity(int series, int points, const std::string& dir) {
   double read_cpu = CpuSeconds() - cpu0;
   uint64_t total = static_cast<uint64_t>(series) * points;
   fmt::print(
-      "capacity: {} series x {} points = {} samples; write {:.1f} s wall / {:.1f} s CPU ({:.2f} M samples/s of CPU); "
-      "read+check {:.1f} s wall / {:.1f} s CPU ({:.2f} M samples/s of CPU); {} series, {} samples read, {} errors; "
+      "capacity: {} series x {} points = {} samples; write {:.1f} s wall / {:.1f} s CPU ({:.2f} M samples/s "
+      "of CPU); "
+      "read+check {:.1f} s wall / {:.1f} s CPU ({:.2f} M samples/s of CPU); {} series, {} samples read, {} "
+      "errors; "
       "disk {} bytes ({:.3f} bytes/sample); peak RSS {:.0f} MiB\n",
-      series, points, total, write_s, write_cpu, total / write_cpu / 1e6, read_s, read_cpu, read / read_cpu / 1e6,
-      seen_series, read, bad, disk, static_cast<double>(disk) / total, ProcStatus("VmHWM") / 1048576.0);
+      series, points, total, write_s, write_cpu, total / write_cpu / 1e6, read_s, read_cpu,
+      read / read_cpu / 1e6, seen_series, read, bad, disk, static_cast<double>(disk) / total,
+      ProcStatus("VmHWM") / 1048576.0);
   return bad == 0 && read == total ? 0 : 1;
 }
 
@@ -160,10 +169,11 @@ int Restart(int series, int points, const std::string& dir) {
   double ready_s = Seconds(start);
   double cpu_s = CpuSeconds() - cpu0;
   uint64_t total = static_cast<uint64_t>(series) * points;
-  fmt::print("restart: {} series x {} points = {} samples, log {} bytes; ready in {:.2f} s wall, {:.2f} s CPU "
-             "({:.2f} M samples/s of CPU); head series {}; peak RSS {:.0f} MiB\n",
-             series, points, total, wal, ready_s, cpu_s, total / cpu_s / 1e6, db->Stats().head_series,
-             ProcStatus("VmHWM") / 1048576.0);
+  fmt::print(
+      "restart: {} series x {} points = {} samples, log {} bytes; ready in {:.2f} s wall, {:.2f} s CPU "
+      "({:.2f} M samples/s of CPU); head series {}; peak RSS {:.0f} MiB\n",
+      series, points, total, wal, ready_s, cpu_s, total / cpu_s / 1e6, db->Stats().head_series,
+      ProcStatus("VmHWM") / 1048576.0);
   return db->Stats().head_series == static_cast<uint64_t>(series) ? 0 : 1;
 }
 
@@ -176,11 +186,12 @@ int Memory(int series, int points) {
   std::vector<SeriesRef> refs(series, 0);
   for (int64_t p = 0; p < points; ++p) {
     for (int i = 0; i < series; ++i) {
-      refs[i] = *app->Append(refs[i], Labels{{"__name__", "node_cpu_seconds_total"},
-                                             {"cpu", std::to_string(i % 16)},
-                                             {"instance", "host-" + std::to_string(i / 16) + ":9100"},
-                                             {"job", "node"},
-                                             {"mode", "user"}},
+      refs[i] = *app->Append(refs[i],
+                             Labels{{"__name__", "node_cpu_seconds_total"},
+                                    {"cpu", std::to_string(i % 16)},
+                                    {"instance", "host-" + std::to_string(i / 16) + ":9100"},
+                                    {"job", "node"},
+                                    {"mode", "user"}},
                              p * 15'000, CapacityValue(i, p));
       if ((i + 1) % 10'000 == 0) (void)app->Commit();
     }
@@ -188,8 +199,10 @@ int Memory(int series, int points) {
   }
   app.reset();
   uint64_t rss = ProcStatus("VmRSS");
-  fmt::print("memory: {} active series x {} samples: {:.0f} MiB resident over the baseline, {:.0f} bytes per series\n",
-             series, points, (rss - base) / 1048576.0, static_cast<double>(rss - base) / series);
+  fmt::print(
+      "memory: {} active series x {} samples: {:.0f} MiB resident over the baseline, {:.0f} bytes per "
+      "series\n",
+      series, points, (rss - base) / 1048576.0, static_cast<double>(rss - base) / series);
   (void)db->Close();
   stdfs::remove_all(dir);
   return 0;
@@ -226,10 +239,11 @@ int Disk(int instances, int hours, const std::string& dir) {
   }
   if (!db->FlushHead().ok() || !db->RunMaintenance().ok()) return 1;
   uint64_t blocks = DirBytes(dir, true);
-  fmt::print("disk: {} instances x {} series, {} h at 15 s: {} samples; blocks {} bytes = {:.3f} bytes/sample; "
-             "{} blocks\n",
-             instances, (*replay)->series_per_instance(), hours, total, blocks,
-             static_cast<double>(blocks) / total, db->Stats().blocks);
+  fmt::print(
+      "disk: {} instances x {} series, {} h at 15 s: {} samples; blocks {} bytes = {:.3f} bytes/sample; "
+      "{} blocks\n",
+      instances, (*replay)->series_per_instance(), hours, total, blocks, static_cast<double>(blocks) / total,
+      db->Stats().blocks);
   return 0;
 }
 
@@ -241,10 +255,11 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int series = 100'000, points = 10'000, instances = 20, hours = 12;
   std::string dir = "/tmp/foresight_tsdb_tool";
-  for (auto* sub : {app.add_subcommand("capacity", "store, read back and check series x points samples"),
-                    app.add_subcommand("restart", "time to ready after a restart with a full head"),
-                    app.add_subcommand("memory", "resident bytes per active series"),
-                    app.add_subcommand("disk", "bytes per sample of node-exporter-like data after compaction")}) {
+  for (auto* sub :
+       {app.add_subcommand("capacity", "store, read back and check series x points samples"),
+        app.add_subcommand("restart", "time to ready after a restart with a full head"),
+        app.add_subcommand("memory", "resident bytes per active series"),
+        app.add_subcommand("disk", "bytes per sample of node-exporter-like data after compaction")}) {
     sub->add_option("--series", series);
     sub->add_option("--points", points);
     sub->add_option("--instances", instances);

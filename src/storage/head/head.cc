@@ -175,7 +175,8 @@ std::vector<SeriesId> Head::SortedIds(const index::Postings& ids) const {
   for (uint32_t id : ids) {
     if (MemSeries* s = table_.Get(id)) entries.push_back(Entry{LabelsOf(*s), id});
   }
-  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.labels < b.labels; });
+  std::sort(entries.begin(), entries.end(),
+            [](const Entry& a, const Entry& b) { return a.labels < b.labels; });
   std::vector<SeriesId> out;
   out.reserve(entries.size());
   for (const auto& e : entries) out.push_back(e.id);

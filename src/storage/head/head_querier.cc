@@ -99,7 +99,10 @@ class HeadSeries final : public Series {
 class HeadQuerier final : public Querier {
  public:
   HeadQuerier(const Head* head, int64_t mint, int64_t maxt)
-      : head_(head), epoch_(head->AcquireEpoch()), mint_(std::max(mint, head->min_read_time())), maxt_(maxt) {}
+      : head_(head),
+        epoch_(head->AcquireEpoch()),
+        mint_(std::max(mint, head->min_read_time())),
+        maxt_(maxt) {}
 
   std::unique_ptr<SeriesSet> Select(std::span<const Matcher> matchers, const SelectHints* hints) override {
     std::vector<std::unique_ptr<Series>> out;
@@ -114,7 +117,8 @@ class HeadQuerier final : public Querier {
     for (uint32_t id : ids) {
       if (MemSeries* s = head_->ById(id)) entries.push_back(Entry{head_->LabelsOf(*s), s});
     }
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.labels < b.labels; });
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.labels < b.labels; });
     bool labels_only = hints != nullptr && hints->func == "series";
     out.reserve(entries.size());
     {
@@ -175,7 +179,8 @@ std::unique_ptr<Querier> NewHeadQuerier(const Head* head, int64_t mint, int64_t 
   return std::make_unique<HeadQuerier>(head, mint, maxt);
 }
 
-std::unique_ptr<SampleIterator> NewChunkListIterator(std::vector<ChunkRef> chunks, int64_t mint, int64_t maxt) {
+std::unique_ptr<SampleIterator> NewChunkListIterator(std::vector<ChunkRef> chunks, int64_t mint,
+                                                     int64_t maxt) {
   return std::make_unique<ChunkListIterator>(std::move(chunks), mint, maxt);
 }
 

@@ -13,6 +13,7 @@ namespace foresight::storage::head {
 std::unique_ptr<Querier> NewHeadQuerier(const Head* head, int64_t mint, int64_t maxt);
 
 // Iterates a list of time-ordered, non-overlapping chunks, clipped to [mint, maxt].
-std::unique_ptr<SampleIterator> NewChunkListIterator(std::vector<ChunkRef> chunks, int64_t mint, int64_t maxt);
+std::unique_ptr<SampleIterator> NewChunkListIterator(std::vector<ChunkRef> chunks, int64_t mint,
+                                                     int64_t maxt);
 
 }  // namespace foresight::storage::head

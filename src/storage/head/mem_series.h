@@ -39,12 +39,14 @@ struct ChunkRef {
   std::shared_ptr<const std::string> bytes;
 };
 
-// kRemoved: the series was dropped by head truncation after the writer found it; the writer looks it up again.
+// kRemoved: the series was dropped by head truncation after the writer found it; the writer looks it up
+// again.
 enum class AppendOutcome { kAppended, kOutOfOrder, kDuplicate, kSameSample, kRemoved };
 
 class MemSeries {
  public:
-  // Samples per open chunk before it is sealed: Prometheus' 120 keeps chunks small for queries over recent data.
+  // Samples per open chunk before it is sealed: Prometheus' 120 keeps chunks small for queries over recent
+  // data.
   static constexpr int kSamplesPerChunk = 120;
 
   MemSeries(SeriesId id, uint64_t hash, std::string packed_labels);

@@ -1,7 +1,8 @@
 // Queries during concurrent appends, head cuts and compaction see consistent data: every commit writes the
 // same timestamp to all series of its writer, so a reader must never see one series of a writer ahead of
 // another (half a commit), nor a gap, nor a sample twice. Run under ThreadSanitizer with
-// `cmake -DFORESIGHT_TSAN=ON -DCMAKE_CXX_COMPILER=clang++ ...` (see docs/BENCHMARKS.md, "How the engine is tested").
+// `cmake -DFORESIGHT_TSAN=ON -DCMAKE_CXX_COMPILER=clang++ ...` (see docs/BENCHMARKS.md, "How the engine is
+// tested").
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -52,7 +53,8 @@ TEST(ConcurrencyTest, ReadersSeeWholeCommitsDuringAppendsCutsAndCompactions) {
       for (int c = 0; c < commits; ++c) {
         while (c > slowest() + 5) std::this_thread::yield();
         for (int s = 0; s < kSeriesPerWriter; ++s) {
-          auto r = app->Append(refs[s], Labels{{"__name__", "c"}, {"w", std::to_string(w)}, {"s", std::to_string(s)}},
+          auto r = app->Append(refs[s],
+                               Labels{{"__name__", "c"}, {"w", std::to_string(w)}, {"s", std::to_string(s)}},
                                c * kStep, c);
           if (!r.ok()) {
             ADD_FAILURE() << r.status();
@@ -91,8 +93,8 @@ TEST(ConcurrencyTest, ReadersSeeWholeCommitsDuringAppendsCutsAndCompactions) {
         while (it->Next()) {
           Sample smp = it->At();
           if (smp.t != n * kStep || smp.v != static_cast<double>(n)) {
-            ADD_FAILURE() << "series " << set->At().labels().ToString() << " sample " << n << " is (" << smp.t << ", "
-                          << smp.v << ")";
+            ADD_FAILURE() << "series " << set->At().labels().ToString() << " sample " << n << " is (" << smp.t
+                          << ", " << smp.v << ")";
             failures++;
             return;
           }

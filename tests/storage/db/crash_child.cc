@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
   foresight::storage::DBOptions opts;
   opts.dir = argv[1];
   opts.wal_sync = foresight::storage::WalSyncPolicy::kNever;  // kill -9 must lose nothing even so
-  opts.wal_segment_bytes = 256 << 10;                          // rotate often to cross segment boundaries
+  opts.wal_segment_bytes = 256 << 10;                         // rotate often to cross segment boundaries
   opts.background_maintenance = false;
   auto db = foresight::storage::DB::Open(opts);
   if (!db.ok()) {

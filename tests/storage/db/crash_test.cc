@@ -84,7 +84,8 @@ TEST(CrashTest, KilledWriterLosesNoCommittedBatch) {
       ASSERT_TRUE(it->Err().ok());
       // Every batch the child reported is there; at most the one in flight beyond it.
       ASSERT_GE(expect_batch - 1, run.last_reported) << "lost committed batches, iteration " << iter;
-      ASSERT_LE(expect_batch - 1, run.last_reported + 1) << "found batches never appended, iteration " << iter;
+      ASSERT_LE(expect_batch - 1, run.last_reported + 1)
+          << "found batches never appended, iteration " << iter;
       if (series == 0) {
         max_batch_seen = expect_batch - 1;
       } else {

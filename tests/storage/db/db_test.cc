@@ -35,7 +35,8 @@ class DBTest : public ::testing::Test {
 
   // All samples of the series matching name, keyed by their labels' string form.
   static std::map<std::string, std::vector<Sample>> ReadAll(DB& db, const std::string& name,
-                                                            int64_t mint = kMinTime, int64_t maxt = kMaxTime) {
+                                                            int64_t mint = kMinTime,
+                                                            int64_t maxt = kMaxTime) {
     std::map<std::string, std::vector<Sample>> out;
     auto q = db.NewQuerier(mint, maxt);
     EXPECT_TRUE(q.ok());
@@ -51,7 +52,8 @@ class DBTest : public ::testing::Test {
     return out;
   }
 
-  static void AppendSeries(DB& db, const std::string& name, int series, int64_t from, int64_t to, int64_t step) {
+  static void AppendSeries(DB& db, const std::string& name, int series, int64_t from, int64_t to,
+                           int64_t step) {
     auto app = db.NewAppender();
     std::vector<SeriesRef> refs(series, 0);
     for (int64_t t = from; t < to; t += step) {
@@ -69,8 +71,8 @@ class DBTest : public ::testing::Test {
 
   static double Value(int s, int64_t t) { return s * 1.5 + static_cast<double>(t) / 1000.0; }
 
-  static void ExpectSeries(const std::map<std::string, std::vector<Sample>>& got, const std::string& name, int series,
-                           int64_t from, int64_t to, int64_t step) {
+  static void ExpectSeries(const std::map<std::string, std::vector<Sample>>& got, const std::string& name,
+                           int series, int64_t from, int64_t to, int64_t step) {
     ASSERT_EQ(got.size(), static_cast<size_t>(series));
     for (int s = 0; s < series; ++s) {
       auto it = got.find(Labels{{"__name__", name}, {"i", std::to_string(s)}}.ToString());
@@ -291,7 +293,8 @@ TEST_F(DBTest, FullDiskFailsTheCommitClearlyAndLosesNothingAcknowledged) {
     absl::Status failure;
     for (int batch = 0; batch < 1000 && failure.ok(); ++batch) {
       for (int s = 0; s < 10; ++s) {
-        ASSERT_TRUE(app->Append(0, Labels{{"__name__", "m"}, {"i", std::to_string(s)}}, batch * 1000, batch).ok());
+        ASSERT_TRUE(
+            app->Append(0, Labels{{"__name__", "m"}, {"i", std::to_string(s)}}, batch * 1000, batch).ok());
       }
       failure = app->Commit();
       if (failure.ok()) ++committed;
@@ -331,7 +334,8 @@ TEST_F(DBTest, RealFullFileSystemGivesAClearError) {
     int committed = 0;
     for (int batch = 0; batch < 100000 && st.ok(); ++batch) {
       for (int s = 0; s < 50; ++s) {
-        ASSERT_TRUE(app->Append(0, Labels{{"__name__", "m"}, {"i", std::to_string(s)}}, batch * 1000, batch).ok());
+        ASSERT_TRUE(
+            app->Append(0, Labels{{"__name__", "m"}, {"i", std::to_string(s)}}, batch * 1000, batch).ok());
       }
       st = app->Commit();
       if (st.ok()) ++committed;

@@ -55,7 +55,9 @@ TEST(HeadTest, AppendRejectsOutOfOrderAndDuplicates) {
 TEST(HeadTest, QuerierSelectsByMatchersInLabelOrderAndClipsTime) {
   Head h;
   for (int i = 0; i < 5; ++i) {
-    Labels l{{"__name__", "cpu"}, {"instance", "host-" + std::to_string(4 - i)}, {"mode", i % 2 ? "idle" : "user"}};
+    Labels l{{"__name__", "cpu"},
+             {"instance", "host-" + std::to_string(4 - i)},
+             {"mode", i % 2 ? "idle" : "user"}};
     for (int t = 0; t < 300; ++t) Add(h, l, t * 1000, t + i);
   }
   auto q = NewHeadQuerier(&h, 10'000, 19'999);
