@@ -100,9 +100,10 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
                             [this](const web::Request&) {
                               storage::DB* db = db_.load();
                               if (db == nullptr) return web::Response::Error(503, "storage is not open yet");
-                              absl::Status st = db->FlushHead();
-                              if (st.ok()) st = db->RunMaintenance();  // compacts the new blocks
-                              if (!st.ok()) return web::Response::Error(500, std::string(st.message()));
+                              absl::Status flushed = db->FlushHead();
+                              if (flushed.ok()) flushed = db->RunMaintenance();  // compacts the new blocks
+                              if (!flushed.ok())
+                                return web::Response::Error(500, std::string(flushed.message()));
                               return web::Response::Text(204, "");
                             });
       !st.ok()) {
@@ -110,8 +111,9 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
   }
   if (auto st = router.Post("/-/reload",
                             [this](const web::Request&) {
-                              if (auto st = Reload(); !st.ok())
-                                return web::Response::Error(500, std::string(st.message()));
+                              if (auto reloaded = Reload(); !reloaded.ok()) {
+                                return web::Response::Error(500, std::string(reloaded.message()));
+                              }
                               return web::Response::Text(200, "");
                             });
       !st.ok()) {
