@@ -59,6 +59,9 @@ void AppendStorageMetrics(const storage::DBStats& s, std::vector<FamilySnapshot>
   Add(out, "foresight_tsdb_storage_blocks_bytes", "Bytes used by persistent blocks.", kG, d(s.block_bytes));
   Add(out, "foresight_tsdb_retention_deleted_blocks_total", "Blocks deleted by retention.", kC,
       d(s.retention_deleted_blocks));
+  Add(out, "foresight_tsdb_head_cuts_held_total",
+      "Maintenance passes that delayed a head cut for a writer still committing below it.", kC,
+      d(s.head_cuts_held));
   Add(out, "foresight_tsdb_head_min_time", "Lowest timestamp in the head (ms).", kG,
       static_cast<double>(s.head_min_time));
   Add(out, "foresight_tsdb_head_max_time", "Highest timestamp in the head (ms).", kG,

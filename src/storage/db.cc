@@ -136,6 +136,7 @@ DBStats DB::Stats() const {
   s.compactions = c.compactions.load();
   s.compactions_failed = c.compactions_failed.load();
   s.retention_deleted_blocks = c.retention_deleted_blocks.load();
+  s.head_cuts_held = c.head_cuts_held.load();
   s.head_min_time = impl_->head.MinTime();
   s.head_max_time = impl_->head.MaxTime();
   if (impl_->log) {
@@ -154,13 +155,14 @@ DBStats DB::Stats() const {
 absl::Status DB::RunMaintenance() {
   std::lock_guard lock(impl_->maintenance_mu);
   if (auto st = impl_->CutBlocks(false); !st.ok()) return st;
-  if (auto st = impl_->Compact(); !st.ok()) return st;
+  if (auto st = impl_->Compact(false); !st.ok()) return st;
   return impl_->ApplyRetention();
 }
 
 absl::Status DB::FlushHead() {
   std::lock_guard lock(impl_->maintenance_mu);
-  return impl_->CutBlocks(true);
+  if (auto st = impl_->CutBlocks(true); !st.ok()) return st;
+  return impl_->Compact(true);
 }
 
 absl::Status DB::Close() {

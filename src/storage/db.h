@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -33,7 +34,15 @@ struct DBOptions {
   int64_t wal_sync_interval_ms = 1000;
   int64_t wal_segment_bytes = 128LL << 20;
   bool background_maintenance = true;  // a thread that cuts blocks, compacts and applies retention
-  fs::FileSystem* fs = nullptr;        // the log's file system (tests inject faults); null: the real one
+  // A head cut waits while some commit of the last lagging_writer_window_ms of wall time had its newest
+  // sample below the cut: a backfilling or lagging remote-write connection is still writing there and would
+  // have its samples refused as too old. It waits until the head spans max_head_span_blocks block durations
+  // at most. Keep the window short: a fast writer's own earlier commits also hold the cut until they age out.
+  // 0: never wait.
+  int64_t lagging_writer_window_ms = 10'000;
+  int64_t max_head_span_blocks = 3;
+  std::function<int64_t()> wall_clock_ms;  // null: the steady clock (tests inject their own)
+  fs::FileSystem* fs = nullptr;            // the log's file system (tests inject faults); null: the real one
 };
 
 // Counters and gauges of the engine, read by the self-monitoring endpoint (/metrics).
@@ -55,6 +64,7 @@ struct DBStats {
   uint64_t blocks = 0;
   uint64_t block_bytes = 0;
   uint64_t retention_deleted_blocks = 0;
+  uint64_t head_cuts_held = 0;  // maintenance passes that delayed a cut for a lagging writer
   int64_t head_min_time = 0;
   int64_t head_max_time = 0;
 };
@@ -74,7 +84,9 @@ class DB : public Appendable, public Queryable {
   // Cuts whatever of the head is ready into blocks, compacts and applies retention now (the background
   // thread does this on its own; tests and benchmarks call it to be deterministic).
   absl::Status RunMaintenance();
-  // Cuts the whole head into a block regardless of age (for benchmarks measuring on-disk size).
+  // Cuts the whole head into blocks regardless of age and compacts them, windows not yet complete too
+  // (POST /api/v1/admin/tsdb/flush; benchmarks measuring on-disk size). Later blocks of such a window are
+  // merged into it by the next compaction.
   absl::Status FlushHead();
   // Stops the background work and syncs the log. Further appends fail.
   absl::Status Close();

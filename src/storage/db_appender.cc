@@ -108,6 +108,7 @@ class DbAppender final : public Appender {
     }
     pending_.push_back(wal::RefSample{s->id(), t, v});
     batch_min_t_ = std::min(batch_min_t_, t);
+    batch_max_t_ = std::max(batch_max_t_, t);
     reservations_.push_back(Reservation{s, t, previous});
     return SeriesRef{s->id()};
   }
@@ -124,6 +125,9 @@ class DbAppender final : public Appender {
     }
     // A head-to-block cut may have raised the min valid time since these samples were appended; the cut
     // changes it under the commit lock, so what passes here is applied before the cut reads the head.
+    if (!pending_.empty() && db_->options.lagging_writer_window_ms > 0) {
+      db_->frontiers.Observe(db_->NowMs(), db_->options.lagging_writer_window_ms, batch_max_t_);
+    }
     if (batch_min_t_ < db_->head.min_valid_time()) DropTooOld(db_->head.min_valid_time());
     if (absl::Status st = db_->LogBatch(new_series_, pending_); !st.ok()) {
       RollbackLocked();
@@ -212,12 +216,14 @@ class DbAppender final : public Appender {
     new_series_.clear();
     epoch_.reset();
     batch_min_t_ = kMaxTime;
+    batch_max_t_ = kMinTime;
   }
 
   DB::Impl* db_;
   std::shared_ptr<head::Epoch> epoch_;
   std::vector<wal::RefSample> pending_;
   int64_t batch_min_t_ = kMaxTime;
+  int64_t batch_max_t_ = kMinTime;  // the writer's frontier, for holding head cuts back
   std::vector<Reservation> reservations_;
   std::vector<std::pair<head::SeriesId, const head::MemSeries*>> new_series_;
 };

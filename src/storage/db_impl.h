@@ -1,6 +1,8 @@
 // DB::Impl: the engine's parts and the locks between them. Internal to storage/.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -31,8 +33,38 @@ struct DBCounters {
   std::atomic<uint64_t> compactions{0};
   std::atomic<uint64_t> compactions_failed{0};
   std::atomic<uint64_t> retention_deleted_blocks{0};
+  std::atomic<uint64_t> head_cuts_held{0};
 
   void Count(RejectReason r);
+};
+
+// The lowest "frontier" (newest sample time of a commit) seen in recent wall-clock time: a writer whose
+// frontier lies below a planned head cut is still writing there, so the cut waits for it.
+class WriterFrontiers {
+ public:
+  void Observe(int64_t now_ms, int64_t window_ms, int64_t frontier) {
+    int64_t bucket = now_ms / SlotMs(window_ms);
+    Slot& slot = slots_[static_cast<size_t>(bucket) % slots_.size()];
+    if (slot.bucket != bucket) slot = Slot{bucket, frontier};
+    slot.lowest = std::min(slot.lowest, frontier);
+  }
+  // kMaxTime when nothing was committed within the window.
+  int64_t Lowest(int64_t now_ms, int64_t window_ms) const {
+    int64_t first = (now_ms - window_ms) / SlotMs(window_ms);
+    int64_t lowest = kMaxTime;
+    for (const Slot& s : slots_) {
+      if (s.bucket >= first) lowest = std::min(lowest, s.lowest);
+    }
+    return lowest;
+  }
+
+ private:
+  struct Slot {
+    int64_t bucket = -1;
+    int64_t lowest = kMaxTime;
+  };
+  static int64_t SlotMs(int64_t window_ms) { return std::max<int64_t>(1, window_ms / 4); }
+  std::array<Slot, 8> slots_{};  // 8 slots of a quarter window: two windows of history
 };
 
 class DB::Impl {
@@ -49,7 +81,9 @@ class DB::Impl {
 
   // Maintenance (storage/db_maintenance.cc).
   absl::Status CutBlocks(bool everything);
-  absl::Status Compact();
+  // Merges blocks sharing a window of 3x, 9x, ... the block duration; windows that may still receive
+  // blocks only when close_open_windows.
+  absl::Status Compact(bool close_open_windows);
   absl::Status ApplyRetention();
   absl::Status TruncateLog(int64_t min_time);
   // Writes the head's samples in [mint, maxt) as a block and makes it visible.
@@ -74,6 +108,8 @@ class DB::Impl {
 
   // Commits are logged and applied in one order, so that replay rebuilds exactly the state that was served.
   std::mutex commit_mu;
+  WriterFrontiers frontiers;  // guarded by commit_mu
+  int64_t NowMs() const;
   std::atomic<bool> closed{false};
 
   // Held shared by every Select, exclusively while the head hands a range over to a new block (block

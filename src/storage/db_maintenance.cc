@@ -1,5 +1,6 @@
 // Background work of the engine: cutting the head into blocks, truncating the log behind them, compacting
 // blocks into larger ones and deleting blocks beyond retention.
+#include <chrono>
 #include <filesystem>
 
 #include <spdlog/spdlog.h>
@@ -19,6 +20,13 @@ namespace {
 int64_t FloorTo(int64_t t, int64_t d) { return (t >= 0 ? t : t - d + 1) / d * d; }
 
 }  // namespace
+
+int64_t DB::Impl::NowMs() const {
+  if (options.wall_clock_ms) return options.wall_clock_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 absl::Status DB::Impl::WriteHeadBlock(int64_t mint, int64_t maxt) {
   auto epoch = head.AcquireEpoch();
@@ -75,8 +83,16 @@ absl::Status DB::Impl::CutBlocks(bool everything) {
     int64_t end = start + d;
     if (everything && end > maxt + 1) end = maxt + 1;
     {
-      // From here on no commit can add samples below `end`; the ones already applied are in the head.
       std::lock_guard commit_lock(commit_mu);
+      // A writer still committing below `end` (backfill, a lagging connection) would be refused from here
+      // on: wait for it while the head's span allows.
+      const int64_t window = options.lagging_writer_window_ms;
+      if (!everything && window > 0 && maxt - mint <= d * options.max_head_span_blocks &&
+          frontiers.Lowest(NowMs(), window) < end) {
+        counters.head_cuts_held.fetch_add(1, std::memory_order_relaxed);
+        break;
+      }
+      // From here on no commit can add samples below `end`; the ones already applied are in the head.
       head.set_min_valid_time(end);
     }
     if (auto st = WriteHeadBlock(start, end); !st.ok()) {
@@ -135,7 +151,7 @@ absl::Status DB::Impl::TruncateLog(int64_t min_time) {
   return absl::OkStatus();
 }
 
-absl::Status DB::Impl::Compact() {
+absl::Status DB::Impl::Compact(bool close_open_windows) {
   int64_t max_range = options.max_block_duration_ms;
   if (max_range <= 0) {
     max_range = options.retention_ms > 0 ? options.retention_ms / 10 : 31LL * 24 * 3600 * 1000;
@@ -156,7 +172,7 @@ absl::Status DB::Impl::Compact() {
     for (int64_t range = options.block_duration_ms * 3; plan.empty() && range <= max_range; range *= 3) {
       for (size_t i = 0; i < snapshot.size() && plan.empty(); ++i) {
         int64_t window = FloorTo(snapshot[i]->meta().min_time, range);
-        if (window + range > newest_end) break;  // the window may still receive blocks
+        if (window + range > newest_end && !close_open_windows) break;  // it may still receive blocks
         std::vector<std::shared_ptr<block::Block>> group;
         for (size_t j = i; j < snapshot.size(); ++j) {
           const auto& m = snapshot[j]->meta();
@@ -248,7 +264,7 @@ void DB::Impl::MaintenanceLoop() {
     if (steady_clock::now() >= next_maintenance) {
       std::lock_guard mlock(maintenance_mu);
       if (auto st = CutBlocks(false); !st.ok()) spdlog::error("{}", st.message());
-      if (auto st = Compact(); !st.ok()) spdlog::error("{}", st.message());
+      if (auto st = Compact(false); !st.ok()) spdlog::error("{}", st.message());
       if (auto st = ApplyRetention(); !st.ok()) spdlog::error("{}", st.message());
       next_maintenance = steady_clock::now() + seconds(30);
     }

@@ -26,7 +26,7 @@ struct CompactOptions {
   // Non-overlapping chunks of the compact encoding with at least this many samples are copied as they
   // are; smaller ones and other encodings are decoded, joined with their neighbours and re-encoded.
   // 0 copies every non-overlapping chunk unchanged.
-  int min_samples_to_copy = kDefaultMaxSamplesPerChunk / 2;
+  int min_samples_to_copy = kDefaultMaxSamplesPerChunk;
   BlockWriterOptions writer;  // its level, sources and parents are set by Compact
 };
 

@@ -28,6 +28,7 @@ class DBTest : public ::testing::Test {
   std::unique_ptr<DB> Open(DBOptions opts = {}) {
     opts.dir = dir_;
     opts.background_maintenance = false;
+    if (!opts.wall_clock_ms) opts.wall_clock_ms = [this] { return now_ms_; };
     auto db = DB::Open(opts);
     EXPECT_TRUE(db.ok()) << db.status();
     return db.ok() ? std::move(*db) : nullptr;
@@ -87,7 +88,14 @@ class DBTest : public ::testing::Test {
     }
   }
 
+  // Maintenance a while after the last commit, as the background thread runs it: no writer is lagging.
+  absl::Status MaintainLater(DB& db) {
+    now_ms_ += 60'000;
+    return db.RunMaintenance();
+  }
+
   std::string dir_;
+  int64_t now_ms_ = 1'000'000;  // the wall clock the engine sees (not sample time)
 };
 
 TEST_F(DBTest, CommittedSamplesSurviveRestartBitForBit) {
@@ -175,7 +183,7 @@ TEST_F(DBTest, HeadIsCutIntoBlocksAndQueriesMergeBlocksAndHead) {
   {
     auto db = Open();
     AppendSeries(*db, "m", 10, 0, 7 * kHour, 60'000);
-    ASSERT_TRUE(db->RunMaintenance().ok());
+    ASSERT_TRUE(MaintainLater(*db).ok());
     DBStats s = db->Stats();
     EXPECT_GE(s.blocks, 1u);
     EXPECT_GT(s.block_bytes, 0u);
@@ -193,17 +201,52 @@ TEST_F(DBTest, HeadIsCutIntoBlocksAndQueriesMergeBlocksAndHead) {
   EXPECT_EQ(RejectReasonOf(old.status()), RejectReason::kTooOld);
 }
 
+TEST_F(DBTest, HeadCutWaitsForALaggingWriterWithinTheSpanLimit) {
+  auto db = Open();  // 2 h blocks, the head may span up to 3 block durations while a writer lags
+  AppendSeries(*db, "fast", 3, 0, 4 * kHour, 60'000);  // the head now spans 4 h: [0, 2h) is due
+  now_ms_ += 60'000;
+  AppendSeries(*db, "slow", 3, 0, 30 * 60'000, 60'000);  // a writer still at 0:30
+  ASSERT_TRUE(db->RunMaintenance().ok());
+  EXPECT_EQ(db->Stats().blocks, 0u);
+  EXPECT_EQ(db->Stats().head_cuts_held, 1u);
+  // It goes on where it was, and nothing of it is refused.
+  now_ms_ += 5'000;
+  AppendSeries(*db, "slow", 3, 30 * 60'000, 2 * kHour + 30 * 60'000, 60'000);
+  EXPECT_EQ(db->Stats().samples_rejected_too_old, 0u);
+  // Once all recent commits are past the cut, the cut happens.
+  now_ms_ += 60'000;
+  AppendSeries(*db, "slow", 3, 2 * kHour + 30 * 60'000, 2 * kHour + 31 * 60'000, 60'000);
+  ASSERT_TRUE(db->RunMaintenance().ok());
+  EXPECT_EQ(db->Stats().blocks, 1u);
+  ExpectSeries(ReadAll(*db, "slow"), "slow", 3, 0, 2 * kHour + 31 * 60'000, 60'000);
+  ExpectSeries(ReadAll(*db, "fast"), "fast", 3, 0, 4 * kHour, 60'000);
+}
+
+TEST_F(DBTest, HeadCutStopsWaitingAtTheSpanLimit) {
+  auto db = Open();
+  AppendSeries(*db, "slow", 1, 0, 60'000, 60'000);     // a writer stuck at the start
+  AppendSeries(*db, "fast", 1, 0, 7 * kHour, 60'000);  // the head spans more than 3 block durations
+  ASSERT_TRUE(db->RunMaintenance().ok());
+  EXPECT_GE(db->Stats().blocks, 1u);
+  auto app = db->NewAppender();
+  EXPECT_EQ(RejectReasonOf(app->Append(0, Labels{{"__name__", "slow"}, {"i", "0"}}, 120'000, 1).status()),
+            RejectReason::kTooOld);
+}
+
 TEST_F(DBTest, CompactionJoinsAdjacentBlocks) {
   DBOptions opts;
   opts.retention_ms = 0;
   opts.max_block_duration_ms = 6 * kHour;
   auto db = Open(opts);
   AppendSeries(*db, "m", 5, 0, 13 * kHour, 300'000);
+  // The head keeps its newest 3 h: [0,2h) ... [8h,10h) are cut, and the complete window [0,6h) compacted.
+  ASSERT_TRUE(MaintainLater(*db).ok());
+  EXPECT_EQ(db->Stats().compactions, 1u);
+  EXPECT_EQ(db->Stats().blocks, 3u);  // [0,6h), [6h,8h), [8h,10h)
+  // A flush cuts the rest, [10h,12h) and [12h,13h), and compacts windows not yet complete too.
   ASSERT_TRUE(db->FlushHead().ok());
-  EXPECT_EQ(db->Stats().blocks, 7u);  // 2 h each, the last one partial
-  ASSERT_TRUE(db->RunMaintenance().ok());
   DBStats s = db->Stats();
-  EXPECT_EQ(s.compactions, 2u);  // [0,6h) and [6h,12h); [12h,13h) stays
+  EXPECT_EQ(s.compactions, 2u);  // [6h,12h); [12h,13h) is alone in its window
   EXPECT_EQ(s.blocks, 3u);
   ExpectSeries(ReadAll(*db, "m"), "m", 5, 0, 13 * kHour, 300'000);
 }
@@ -216,7 +259,7 @@ TEST_F(DBTest, RetentionByTimeDeletesExactlyTheOldBlocks) {
   AppendSeries(*db, "m", 3, 0, 10 * kHour, 600'000);
   ASSERT_TRUE(db->FlushHead().ok());
   ASSERT_EQ(db->Stats().blocks, 5u);
-  ASSERT_TRUE(db->RunMaintenance().ok());
+  ASSERT_TRUE(MaintainLater(*db).ok());
   // Newest sample at 10h - 10m: blocks ending at or before ~4h50m go: [0,2h) and [2h,4h).
   EXPECT_EQ(db->Stats().blocks, 3u);
   EXPECT_EQ(db->Stats().retention_deleted_blocks, 2u);
@@ -246,7 +289,7 @@ TEST_F(DBTest, RetentionBySizeDeletesOldestBlocksFirst) {
   }
   opts.retention_bytes = static_cast<int64_t>(block_bytes * 5 / 8);
   auto db = Open(opts);
-  ASSERT_TRUE(db->RunMaintenance().ok());
+  ASSERT_TRUE(MaintainLater(*db).ok());
   EXPECT_EQ(db->Stats().blocks, 2u);
   auto got = ReadAll(*db, "m");
   EXPECT_EQ(got.begin()->second.front().t, 4 * kHour);
