@@ -138,7 +138,10 @@ class DbAppender final : public Appender {
     uint64_t appended = 0;
     {
       std::shared_lock isolation(db_->head.isolation_mu());
-      for (size_t i = 0; i < pending_.size(); ++i) {
+      const size_t n = pending_.size();
+      for (size_t i = 0; i < n; ++i) {
+        if (i + 8 < n) reservations_[i + 8].series->PrefetchSeries();
+        if (i + 4 < n) reservations_[i + 4].series->PrefetchChunkTail();
         head::MemSeries* s = reservations_[i].series;
         const wal::RefSample& p = pending_[i];
         head::AppendOutcome outcome;

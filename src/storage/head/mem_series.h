@@ -83,6 +83,11 @@ class MemSeries {
   size_t MemoryBytesLocked() const;
 
   SpinLock& mu() const { return mu_; }
+  // Prefetch hints for a commit applying samples to many series: first the series, later its chunk tail
+  // (which reads the series, so it should have arrived by then). Without them a commit over 100k series
+  // waits on two cache misses per sample.
+  void PrefetchSeries() const { __builtin_prefetch(this, 1); }
+  void PrefetchChunkTail() const { open_.PrefetchTail(); }
 
   // Whether the series' record is in the write-ahead log (a failed log write leaves it unlogged, and the
   // next batch that uses the series logs it again).
