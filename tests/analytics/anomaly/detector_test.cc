@@ -46,6 +46,28 @@ TEST(Detector, LearnsQuietlyThenScoresInRange) {
   EXPECT_EQ(d.count(), 2000);
 }
 
+// A season must stand out from short-range correlation: the autocorrelation of a smooth series decays
+// from lag 1, and a faint cycle riding on it makes a small bump in that decay, not a season (it used to be
+// taken for one, and its arbitrary phases raised false alarms). A clear season is still found.
+TEST(Detector, SeasonMustRiseAboveShortRangeCorrelation) {
+  for (uint32_t seed = 1; seed <= 8; ++seed) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> noise(0.0, 1.0);
+    DetectorConfig c;
+    c.warmup = 600;
+    StreamingDetector smooth(c);
+    double x = 0;
+    for (int i = 0; i < 600; ++i) {
+      x = 0.95 * x + noise(rng);
+      smooth.Update(50 + x + 1.0 * std::sin(2 * M_PI * i / 6.0));
+    }
+    EXPECT_EQ(smooth.period(), 0) << "seed " << seed;
+    StreamingDetector seasonal(c);
+    for (double v : Seasonal(600, seed)) seasonal.Update(v);
+    EXPECT_EQ(seasonal.period(), 48) << "seed " << seed;
+  }
+}
+
 TEST(Detector, FindsSpikeAndDropWithKindAndBand) {
   auto v = Seasonal(2000);
   v[1500] += 40;
@@ -145,7 +167,8 @@ TEST(WindowedGaussian, ScoresOutliersHigh) {
   EXPECT_LT(s[449], 0.99);
 }
 
-// The detector's NAB score on the development subset must not regress (measured 77.26 / 68.71 / 82.75).
+// The detector's NAB score on the development subset must not regress (measured 76.80 / 69.51 / 83.06;
+// the targets, standard >= 78.2 and reward_low_FP >= 71.7, are not met yet).
 TEST(Detector, NabDevScore) {
   const std::string dir = std::string(FORESIGHT_SHARED_DIR) + "/datasets/nab-dev";
   if (!std::filesystem::exists(dir + "/data")) GTEST_SKIP() << "no nab-dev data set at " << dir;
@@ -166,7 +189,7 @@ TEST(Detector, NabDevScore) {
   auto low_fp = NabScoreCorpus(corpus, NabRewardLowFp());
   ASSERT_TRUE(standard.ok() && low_fp.ok());
   EXPECT_GT(standard->normalized, 76.5);
-  EXPECT_GT(low_fp->normalized, 68.0);
+  EXPECT_GT(low_fp->normalized, 69.0);
 }
 
 }  // namespace
