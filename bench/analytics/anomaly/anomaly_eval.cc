@@ -1,10 +1,11 @@
 // anomaly_eval: runs Foresight's streaming detector and a windowed-Gaussian baseline over a corpus in NAB's
 // layout, writes per-file results in NAB's results layout, and prints the NAB scores of both.
 //
-//   anomaly_eval --data DIR [--out RESULTS_DIR] [--per-file] [--quiet]
+//   anomaly_eval --data DIR [--out RESULTS_DIR] [--per-file] [--windows] [--quiet]
 //
 // DIR holds data/<category>/<file>.csv and labels/combined_windows.json. Detection runs first, over the data
 // only; the labels are read afterwards, by the scoring step.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -77,16 +78,69 @@ void Report(const Detected& det, const std::vector<fa::NabFile>& files,
   }
 }
 
+// For each file, at the corpus threshold of `profile`: where each window is first detected (row, position
+// in the window from 0 at its start to 1 at its end, and NAB's reward factor there) or the highest score
+// inside it when missed, and every false positive (row and its cost factor). The sigmoid rewards detecting
+// early in a window, and false positives decide the low-FP profile, so this shows where the score is lost.
+void PrintWindows(const std::vector<fa::NabSeries>& corpus, const fa::NabProfile& profile) {
+  auto r = fa::NabScoreCorpus(corpus, profile);
+  if (!r.ok()) return;
+  std::printf(
+      "%s at threshold %.4f: window (rows) detected @ position (factor) | missed (max score); FP rows\n",
+      profile.name.c_str(), r->threshold);
+  for (const fa::NabSeries& s : corpus) {
+    auto points = fa::NabSweep(s);
+    if (!points.ok()) continue;
+    struct Window {
+      int64_t first = -1, last = -1, hit = -1;
+      double max_score = 0;
+    };
+    std::vector<Window> w(s.windows.size());
+    std::string fps;
+    for (size_t k = 0; k < points->size(); ++k) {
+      const fa::NabPoint& p = (*points)[k];
+      const int64_t i = static_cast<int64_t>(k);
+      if (p.window >= 0 && static_cast<size_t>(p.window) < w.size()) {
+        Window& win = w[static_cast<size_t>(p.window)];
+        if (win.first < 0) win.first = i;
+        win.last = i;
+        win.max_score = std::max(win.max_score, p.score);
+        if (win.hit < 0 && p.score >= r->threshold) win.hit = i;
+      } else if (p.window == fa::NabPoint::kNoWindow && p.score >= r->threshold) {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, " %lld(%+.2f)", static_cast<long long>(i), p.sweep);
+        fps += buf;
+      }
+    }
+    std::printf("  %s\n   ", s.name.c_str());
+    for (size_t k = 0; k < w.size(); ++k) {
+      const Window& win = w[k];
+      if (win.hit >= 0) {
+        const double pos =
+            static_cast<double>(win.hit - win.first) / static_cast<double>(win.last - win.first + 1);
+        std::printf(" W%zu(%lld-%lld) @%.2f (%.2f) |", k, (long long)win.first, (long long)win.last, pos,
+                    (*points)[static_cast<size_t>(win.hit)].sweep);
+      } else {
+        std::printf(" W%zu(%lld-%lld) missed (%.3f) |", k, (long long)win.first, (long long)win.last,
+                    win.max_score);
+      }
+    }
+    std::printf(" FP%s\n", fps.empty() ? " none" : fps.c_str());
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Scores Foresight's anomaly detector on a corpus in NAB's layout"};
   std::string data_dir, out_dir, name = "foresight";
-  bool per_file = false, quiet = false;
+  bool per_file = false, windows_dump = false, quiet = false;
   app.add_option("--data", data_dir, "directory with data/ and labels/")->required();
   app.add_option("--out", out_dir, "results directory (NAB layout); empty: do not write");
   app.add_option("--name", name, "detector name used in the results layout");
   app.add_flag("--per-file", per_file, "print per-file counts");
+  app.add_flag("--windows", windows_dump,
+               "per window: where it is first detected or its best score; per file: false-positive rows");
   app.add_flag("--quiet", quiet, "only the overall scores");
   CLI11_PARSE(app, argc, argv);
   auto files = fa::LoadNabData(data_dir + "/data");
@@ -150,6 +204,14 @@ int main(int argc, char** argv) {
                     (long long)f.windows, (long long)f.fp);
       }
     }
+  }
+  if (windows_dump) {
+    std::vector<fa::NabSeries> c;
+    for (size_t i = 0; i < files->size(); ++i) {
+      c.push_back({(*files)[i].key(), (*files)[i].timestamps, fore.scores[i], (*windows)[(*files)[i].key()]});
+    }
+    PrintWindows(c, fa::NabStandard());
+    PrintWindows(c, fa::NabRewardLowFp());
   }
   return 0;
 }
