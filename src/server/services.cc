@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "analytics/api/api.h"
+#include "analytics/forecast/events.h"
 #include "analytics/live/live.h"
 #include "analytics/promql/functions.h"
 #include "collection/config/config.h"
@@ -13,6 +14,7 @@
 #include "collection/push/push.h"
 #include "collection/scrape/service.h"
 #include "common/fmt_absl.h"
+#include "common/metrics/metrics.h"
 #include "common/metrics/text_format.h"
 #include "query/api/api.h"
 #include "query/engine/engine.h"
@@ -23,7 +25,8 @@ namespace foresight::server {
 Services::Services(Flags flags)
     : flags_(std::move(flags)),
       engine_(std::make_unique<query::Engine>()),
-      push_stats_(std::make_unique<collection::PushStats>()) {}
+      push_stats_(std::make_unique<collection::PushStats>()),
+      pushed_metadata_(std::make_unique<collection::MetadataStore>()) {}
 
 Services::~Services() { Stop(); }
 
@@ -32,6 +35,12 @@ absl::StatusOr<std::unique_ptr<Services>> Services::Create(const Flags& flags, w
   // Check the file now so that a broken configuration stops the start with its error, before anything runs.
   if (auto cfg = s->LoadConfig(0); !cfg.ok()) return cfg.status();
   if (auto st = s->RegisterRoutes(router); !st.ok()) return st;
+  // Not under mu_: the registry runs collectors under its own lock, which RemoveCollector also takes.
+  Services* self = s.get();
+  s->metrics_collector_ = metrics::DefaultRegistry().AddCollector([self](auto* out) {
+    std::lock_guard lock(self->mu_);
+    if (self->collection_) self->collection_->AppendMetrics(self->push_stats_.get(), out);
+  });
   return s;
 }
 
@@ -47,6 +56,19 @@ std::string DataOf(const std::string& response) {
   auto j = nlohmann::json::parse(response, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.contains("data")) return "{}";
   return j["data"].dump();
+}
+
+// foresight.events becomes the calendar every forecast uses (API and PromQL), swapped whole on reload.
+void InstallEventCalendar(const collection::Config& cfg) {
+  std::vector<analytics::CalendarEvent> events;
+  for (const auto& e : cfg.events) {
+    events.push_back({e.name, e.start_ms, e.end_ms,
+                      analytics::ParseRecurrence(e.recurrence).value_or(analytics::Recurrence::kNone)});
+  }
+  if (!events.empty() || !analytics::CurrentEventCalendar()->empty()) {
+    spdlog::info("event calendar: {} event(s)", events.size());
+  }
+  analytics::SetEventCalendar(std::move(events));
 }
 
 }  // namespace
@@ -84,10 +106,18 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
   adeps.queryable = &storage_;
   adeps.engine = engine_.get();
   if (auto st = analytics::RegisterAnalyticsApi(router, adeps); !st.ok()) return st;
-  if (auto st = collection::RegisterPushRoutes(router, storage_, push_stats_.get()); !st.ok()) return st;
+  collection::RemoteWriteOptions rw_options;
+  rw_options.metadata = pushed_metadata_.get();
+  if (auto st = collection::RegisterPushRoutes(router, storage_, push_stats_.get(), rw_options); !st.ok())
+    return st;
   // The built-in host collector, in node_exporter's names; the default configuration scrapes it.
   if (auto st = router.Get("/host/metrics",
-                           [](const web::Request&) {
+                           [this](const web::Request&) {
+                             {
+                               std::lock_guard lock(mu_);  // foresight.collection.host_collector: false
+                               if (collection_ && !collection_->host_collector_enabled())
+                                 return web::Response::Error(404, "the host collector is disabled");
+                             }
                              web::Response r = web::Response::Text(200, collection::CollectHostMetrics());
                              r.headers.Set("Content-Type", std::string(metrics::kTextContentType));
                              return r;
@@ -129,8 +159,10 @@ absl::Status Services::Start(storage::DB* db, int port) {
   port_ = port;
   auto cfg = LoadConfig(port);
   if (!cfg.ok()) return cfg.status();
+  InstallEventCalendar(*cfg);
   collection::CollectionOptions opts;
   opts.listen_port = port;
+  opts.scrape.pushed_metadata = pushed_metadata_.get();
   auto svc = collection::CollectionService::Create(&storage_, *cfg, opts);
   if (!svc.ok()) return svc.status();
   collection_ = std::move(*svc);
@@ -163,6 +195,7 @@ absl::Status Services::Reload() {
     spdlog::error("configuration reload refused, keeping the running one: {}", cfg.status().message());
     return cfg.status();
   }
+  InstallEventCalendar(*cfg);
   if (collection_) {
     if (auto st = collection_->Reload(*cfg); !st.ok()) return st;
   }
@@ -171,6 +204,9 @@ absl::Status Services::Reload() {
 }
 
 void Services::Stop() {
+  if (const uint64_t id = metrics_collector_.exchange(0); id != 0) {
+    metrics::DefaultRegistry().RemoveCollector(id);
+  }
   std::lock_guard lock(mu_);
   if (live_) {
     live_->Stop();  // saves the detectors' state

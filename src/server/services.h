@@ -21,6 +21,7 @@ namespace foresight::collection {
 class CollectionService;
 struct Config;
 struct PushStats;
+class MetadataStore;
 }  // namespace foresight::collection
 namespace foresight::query {
 class Engine;
@@ -56,6 +57,9 @@ class Services {
   std::atomic<storage::DB*> db_{nullptr};
   std::unique_ptr<query::Engine> engine_;
   std::unique_ptr<collection::PushStats> push_stats_;
+  // Metadata received by remote write; /api/v1/metadata lists it beside the scraped metadata.
+  std::unique_ptr<collection::MetadataStore> pushed_metadata_;
+  std::atomic<uint64_t> metrics_collector_{0};  // the collection part's self-monitoring (DefaultRegistry)
   std::mutex mu_;  // guards collection_ and port_ against a reload during start or stop
   std::unique_ptr<collection::CollectionService> collection_;
   std::unique_ptr<analytics::LiveDetector> live_;

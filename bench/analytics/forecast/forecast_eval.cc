@@ -47,7 +47,7 @@ int RunM4(const Args& a) {
       if (a.model != b) models.push_back(b);
     }
     if (a.all_models) {
-      for (const char* b : {"naive", "ets", "theta", "mstl", "prophet", "ensemble"}) {
+      for (const char* b : {"naive", "ets", "theta", "mstl", "prophet", "arima", "ensemble"}) {
         if (a.model != b) models.push_back(b);
       }
     }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "analytics/api/handlers.h"
+#include "analytics/forecast/events.h"
 #include "analytics/forecast/forecast.h"
 #include "analytics/stats/decompose.h"
 #include "analytics/stats/resample.h"
@@ -25,6 +26,27 @@ absl::StatusOr<std::vector<double>> LevelsParam(const web::Request& req) {
     out.push_back(v);
   }
   return out;
+}
+
+// The `events` parameter: names of calendar events to use (default all of them; "none": no event).
+absl::StatusOr<std::vector<std::string>> EventsParam(const web::Request& req,
+                                                     const std::vector<CalendarEvent>& calendar,
+                                                     bool* use_events) {
+  auto items = ListParam(req, "events");
+  *use_events = true;
+  if (items.empty()) return items;
+  if (items.size() == 1 && items[0] == "none") {
+    *use_events = false;
+    return std::vector<std::string>{};
+  }
+  for (const auto& name : items) {
+    const bool known =
+        std::any_of(calendar.begin(), calendar.end(), [&](const CalendarEvent& e) { return e.name == name; });
+    if (!known) {
+      return ParamError("events", absl::StrCat("no event \"", name, "\" in the configured calendar"));
+    }
+  }
+  return items;
 }
 
 // When every series failed, the first failure is the answer (the input is unusable); otherwise failures are
@@ -68,6 +90,10 @@ absl::StatusOr<Json> Forecast(const AnalyticsApiDeps& deps, const web::Request& 
   if (!levels.ok()) return levels.status();
   auto periods = PeriodsParam(req, range->step);
   if (!periods.ok()) return periods.status();
+  const auto calendar = CurrentEventCalendar();
+  bool use_events = true;
+  auto event_names = EventsParam(req, *calendar, &use_events);
+  if (!event_names.ok()) return event_names.status();
 
   auto series = EvalRange(deps, *query, *range);
   if (!series.ok()) return series.status();
@@ -84,6 +110,10 @@ absl::StatusOr<Json> Forecast(const AnalyticsApiDeps& deps, const web::Request& 
     o.model = *model;
     o.levels = *levels;
     o.periods = *periods;
+    if (use_events && last > first) {
+      o.events = EventWindowsOnGrid(*calendar, range->TimeAt(static_cast<int64_t>(first)), range->step,
+                                    last - first + o.horizon, *event_names);
+    }
     absl::StatusOr<ForecastResult> f =
         last == 0 ? absl::InvalidArgumentError("forecast: the series has no finite value in the range")
                   : analytics::Forecast(std::span<const double>(s.values).subspan(first, last - first), o);
@@ -97,6 +127,11 @@ absl::StatusOr<Json> Forecast(const AnalyticsApiDeps& deps, const web::Request& 
     r["model"] = f->model;
     r["validation_error"] = f->validation_error < 0 ? Json(nullptr) : NumberOrNull(f->validation_error);
     r["periods"] = PeriodsJson(f->periods, range->step);
+    Json effects = Json::object();  // the fitted effect of each known event, when the model used them
+    for (const auto& [name, value] : f->params) {
+      if (name.starts_with("event_effect:")) effects[name.substr(13)] = NumberOrNull(value);
+    }
+    if (!effects.empty()) r["event_effects"] = std::move(effects);
     r["points"] = PointsJson(t0, range->step, f->points);
     Json bands = Json::array();
     for (const auto& b : f->bands) {

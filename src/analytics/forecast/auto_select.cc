@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "analytics/forecast/arima.h"
 #include "analytics/forecast/ets.h"
 #include "analytics/stats/stats.h"
 
@@ -53,6 +54,58 @@ ModelOutput MedianEnsemble(const std::vector<const ModelOutput*>& members) {
   return out;
 }
 
+// ARIMA inside auto must stay cheap (all of M4 hourly within the time budget): fewer models, recent data.
+constexpr ArimaSearchOptions kArimaSearch{.max_fits = 16, .max_cycles = 12};
+
+bool HasEventInHistory(const ModelInput& in) {
+  for (const auto& e : in.events) {
+    if (e.begin < std::min(e.end, in.y.size())) return true;
+  }
+  return false;
+}
+
+// The known events' effect at every index of history and horizon, as the prophet model estimates it on
+// this data (the sum of the effects of the events active at the index); empty when it cannot.
+std::vector<double> EventEffects(const ModelInput& in) {
+  ModelInput p = in;
+  p.horizon = 1;
+  p.levels = {};
+  auto fit = ProphetModel(p);
+  if (!fit.ok()) return {};
+  std::vector<double> effect(in.y.size() + in.horizon, 0.0);
+  for (const auto& e : in.events) {
+    const std::string key = e.name.empty() ? "event_effect" : absl::StrCat("event_effect:", e.name);
+    for (const auto& [name, value] : fit->params) {
+      if (name != key) continue;
+      for (size_t i = e.begin; i < std::min(e.end, effect.size()); ++i) effect[i] += value;
+    }
+  }
+  return effect;
+}
+
+// Models without regressors see known events this way: the events' effects are taken out of the history,
+// the model forecasts the adjusted series and the effects are added back in the horizon (a regression
+// with the model's errors, the regression part estimated by the prophet model).
+Candidate WithEventEffects(Candidate c) {
+  return {c.label, [fit = c.fit](const ModelInput& in) -> absl::StatusOr<ModelOutput> {
+            const std::vector<double> effect = EventEffects(in);
+            if (effect.empty()) return fit(in);
+            std::vector<double> adjusted(in.y.begin(), in.y.end());
+            for (size_t i = 0; i < adjusted.size(); ++i) adjusted[i] -= effect[i];
+            ModelInput j = in;
+            j.y = adjusted;
+            auto out = fit(j);
+            if (!out.ok()) return out;
+            const size_t n = in.y.size();
+            for (size_t h = 0; h < out->mean.size(); ++h) {
+              out->mean[h] += effect[n + h];
+              for (auto& b : out->bands) b.lower[h] += effect[n + h], b.upper[h] += effect[n + h];
+            }
+            out->name += "+events";
+            return out;
+          }};
+}
+
 }  // namespace
 
 double Mase(std::span<const double> train, std::span<const double> actual, std::span<const double> f,
@@ -75,8 +128,14 @@ std::vector<Candidate> AutoCandidates(const ModelInput& in) {
   std::vector<Candidate> c;
   const bool seasonal = !in.periods.empty();
   const size_t m = seasonal ? in.periods.front() : 1;
+  const bool events = HasEventInHistory(in);
+  std::vector<double> adjusted(in.y.begin(), in.y.end());
+  if (events) {
+    const std::vector<double> effect = EventEffects(in);
+    for (size_t i = 0; i < adjusted.size() && i < effect.size(); ++i) adjusted[i] -= effect[i];
+  }
   // ETS: the form is chosen once by AICc on all data; validation refits only its parameters.
-  auto ets = AutoEts(in.y, EtsCandidates(in.y, m));
+  auto ets = AutoEts(adjusted, EtsCandidates(adjusted, m));
   if (ets.ok()) {
     const EtsSpec spec = ets->spec;
     c.push_back({"ets", [spec](const ModelInput& i) -> absl::StatusOr<ModelOutput> {
@@ -84,6 +143,18 @@ std::vector<Candidate> AutoCandidates(const ModelInput& in) {
                    if (!fit.ok()) return fit.status();
                    return EtsForecast(*fit, i.horizon, i.levels);
                  }});
+  }
+  // ARIMA: the orders are chosen once, by a shorter search on the recent data (kArimaSearch); the folds
+  // refit the coefficients starting from the search's.
+  if (auto arima = AutoArima(adjusted, m, kArimaSearch); arima.ok()) {
+    const ArimaOrder order = arima->order;
+    const size_t start = arima->css_start;
+    c.push_back(
+        {"arima", [order, start, warm = arima->params](const ModelInput& i) -> absl::StatusOr<ModelOutput> {
+           auto fit = FitArima(i.y, order, start, &warm);
+           if (!fit.ok()) return fit.status();
+           return ArimaForecast(i.y, *fit, i.horizon, i.levels);
+         }});
   }
   c.push_back({"theta", ThetaModel});
   if (seasonal) {
@@ -100,7 +171,10 @@ std::vector<Candidate> AutoCandidates(const ModelInput& in) {
     c.push_back({"naive", NaiveModel});
     c.push_back({"drift", DriftModel});
   }
-  c.push_back({"prophet", ProphetModel});
+  if (events) {
+    for (auto& cand : c) cand = WithEventEffects(std::move(cand));
+  }
+  c.push_back({"prophet", ProphetModel});  // fits the events itself
   return c;
 }
 

@@ -90,7 +90,9 @@ absl::StatusOr<Init> Initialise(std::span<const double> y, const EtsSpec& s) {
   const size_t m = s.season == 'N' ? 1 : s.period;
   std::vector<double> adj(y.begin(), y.end());
   if (s.season != 'N') {
-    const size_t cycles = std::min<size_t>(n / m, 4);
+    // The average pattern of all full cycles: the fit tends to keep gamma small, so the seasonal part stays
+    // near these values, and the first few cycles alone were a poor estimate (M4 hourly OWA 0.90 -> 0.80).
+    const size_t cycles = n / m;
     auto idx = ClassicalSeasonalIndices(y.first(cycles * m), m, s.season == 'M');
     if (!idx.ok()) return idx.status();
     init.season = *idx;

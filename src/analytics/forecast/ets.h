@@ -1,6 +1,6 @@
 // Exponential smoothing in state-space form (Hyndman, Koehler, Ord & Snyder 2008): error A/M, trend
 // N/A/Ad, season N/A/M. Smoothing parameters are fitted by maximum likelihood with NLopt (Nelder-Mead within
-// bounds); initial states come from a classical decomposition of the first cycles. Internal to forecast/.
+// bounds); initial states come from a classical decomposition of all full cycles. Internal to forecast/.
 #pragma once
 
 #include <cstddef>

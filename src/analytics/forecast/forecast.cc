@@ -27,6 +27,7 @@ constexpr NamedModel kModels[] = {
     {"naive2", forecast_internal::Naive2Model}, {"drift", forecast_internal::DriftModel},
     {"ets", forecast_internal::EtsModel},       {"theta", forecast_internal::ThetaModel},
     {"mstl", forecast_internal::MstlEtsModel},  {"prophet", forecast_internal::ProphetModel},
+    {"arima", forecast_internal::ArimaModel},
 };
 
 ForecastResult ConstantResult(double value, const ForecastOptions& o) {

@@ -14,12 +14,14 @@
 
 namespace foresight::analytics {
 
-// A known event as a half-open index interval [begin, end) on the series' grid; indices at or beyond the
-// series length are in the forecast horizon (index n is the first forecast step). Used by the "prophet"
-// model as an indicator regressor.
+// One occurrence of a known event as a half-open index interval [begin, end) on the series' grid; indices
+// at or beyond the series length are in the forecast horizon (index n is the first forecast step). The
+// "prophet" model gives every distinct name one indicator regressor (1 inside its windows, 0 outside);
+// EventWindowsOnGrid (events.h) makes them from a calendar.
 struct EventWindow {
   size_t begin = 0;
   size_t end = 0;
+  std::string name;
 };
 
 struct ForecastOptions {
@@ -29,12 +31,13 @@ struct ForecastOptions {
   // weekly cycle on top of a given daily one). With periods empty and this false the series is treated as
   // non-seasonal. The shortest period is the primary one (seasonal naive, ETS, Theta, MASE scaling).
   bool detect_periods = true;
-  // "auto", "naive", "snaive", "naive2", "drift", "ets", "theta", "mstl", "prophet", "ensemble" (= auto
-  // restricted to the median ensemble of the best models).
+  // "auto", "naive", "snaive", "naive2", "drift", "ets", "theta", "mstl", "prophet", "arima", "ensemble"
+  // (= auto restricted to the median ensemble of the best models).
   std::string model = "auto";
   std::vector<double> levels = {80, 95};  // central prediction-interval levels in percent, in (0, 100)
   size_t validation_origins = 3;          // rolling origins for model=auto (each horizon-long)
   size_t ensemble_size = 3;               // auto: also try the median of the best k models (0/1: never)
+  // Known events (history and horizon): regressors of "prophet" and, through it, of every "auto" candidate.
   std::vector<EventWindow> events = {};
 };
 

@@ -38,6 +38,7 @@ absl::StatusOr<ModelOutput> EtsModel(const ModelInput& in);      // AICc over th
 absl::StatusOr<ModelOutput> ThetaModel(const ModelInput& in);    // theta.cc
 absl::StatusOr<ModelOutput> MstlEtsModel(const ModelInput& in);  // mstl_ets.cc
 absl::StatusOr<ModelOutput> ProphetModel(const ModelInput& in);  // prophet.cc
+absl::StatusOr<ModelOutput> ArimaModel(const ModelInput& in);    // auto-ARIMA on the first period (arima.cc)
 
 // Normal quantile z for a central interval of `level` percent (e.g. 95 -> 1.95996).
 double NormalQuantileForLevel(double level);

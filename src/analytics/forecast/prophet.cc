@@ -1,11 +1,12 @@
 // An additive regression model in the spirit of Prophet (Taylor & Letham 2018), fitted as a penalised least
 // squares problem rather than by Stan (plus an AR(1) continuation of the last residual):
-//   y(t) = a + k*t + sum_j d_j * max(0, t - c_j) + sum_p Fourier_p(t) + e * event(t) + noise
+//   y(t) = a + k*t + sum_j d_j * max(0, t - c_j) + sum_p Fourier_p(t) + sum_e b_e * event_e(t) + noise
 // with t scaled to [0, 1] over the history, 25 candidate changepoints c_j spread over the first 80% of it,
 // an L1 penalty on the slope changes d_j (automatic changepoint selection, solved by iteratively reweighted
-// ridge) and an L2 penalty on the Fourier and event coefficients. The forecast continues the last slope.
-// Intervals: the residual variance plus the variance of future trend changes, which arrive at the rate seen
-// in the history with the mean size of the fitted ones (Prophet's trend-uncertainty idea, analytically).
+// ridge) and an L2 penalty on the Fourier and event coefficients; event_e is 1 inside an occurrence of the
+// known event e (one regressor per name, past and future) and 0 outside. The forecast continues the last
+// slope. Intervals: the residual variance plus the variance of future trend changes, which arrive at the rate
+// seen in the history with the mean size of the fitted ones (Prophet's trend-uncertainty idea, analytically).
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
@@ -25,11 +26,23 @@ constexpr int kReweightings = 8;  // IRLS passes for the L1 penalty
 
 size_t FourierOrder(size_t period) { return std::min<size_t>(10, period / 2); }
 
-bool InEvent(std::span<const EventWindow> events, size_t i) {
+bool InEvent(std::span<const EventWindow> events, const std::string& name, size_t i) {
   for (const auto& e : events) {
-    if (i >= e.begin && i < e.end) return true;
+    if (e.name == name && i >= e.begin && i < e.end) return true;
   }
   return false;
+}
+
+// The distinct event names with at least one occurrence in the history (others cannot be estimated and
+// would only add a zero coefficient), in order of first appearance.
+std::vector<std::string> EventsSeenInHistory(std::span<const EventWindow> events, size_t n) {
+  std::vector<std::string> names;
+  for (const auto& e : events) {
+    if (e.begin < std::min(e.end, n) && std::find(names.begin(), names.end(), e.name) == names.end()) {
+      names.push_back(e.name);
+    }
+  }
+  return names;
 }
 
 }  // namespace
@@ -46,9 +59,8 @@ absl::StatusOr<ModelOutput> ProphetModel(const ModelInput& in) {
   for (size_t j = 0; j < ncp; ++j) {
     cps.push_back(kChangepointRange * static_cast<double>(j + 1) / static_cast<double>(ncp + 1));
   }
-  bool has_event = false;
-  for (size_t i = 0; i < n && !has_event; ++i) has_event = InEvent(in.events, i);
-  size_t cols = 2 + ncp + (has_event ? 1 : 0);
+  const std::vector<std::string> event_names = EventsSeenInHistory(in.events, n);
+  size_t cols = 2 + ncp + event_names.size();
   for (size_t p : in.periods) cols += 2 * FourierOrder(p);
   // Row builder shared by fit and forecast (index i may lie beyond the history).
   auto row = [&](size_t i, auto&& x) {
@@ -65,7 +77,7 @@ absl::StatusOr<ModelOutput> ProphetModel(const ModelInput& in) {
         x(c++) = std::cos(a);
       }
     }
-    if (has_event) x(c++) = InEvent(in.events, i) ? 1 : 0;
+    for (const auto& name : event_names) x(c++) = InEvent(in.events, name, i) ? 1 : 0;
   };
   Eigen::MatrixXd X(n, cols);
   Eigen::VectorXd y(n);
@@ -126,7 +138,12 @@ absl::StatusOr<ModelOutput> ProphetModel(const ModelInput& in) {
                 {"changepoints", static_cast<double>(active)},
                 {"sigma", sigma},
                 {"residual_ar1", rho}};
-  if (has_event) out.params.emplace_back("event_effect", beta(static_cast<Eigen::Index>(cols) - 1) * scale);
+  for (size_t e = 0; e < event_names.size(); ++e) {
+    const Eigen::Index col = static_cast<Eigen::Index>(cols - event_names.size() + e);
+    out.params.emplace_back(
+        event_names[e].empty() ? std::string("event_effect") : absl::StrCat("event_effect:", event_names[e]),
+        beta(col) * scale);
+  }
   return out;
 }
 

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "analytics/forecast/events.h"
 #include "analytics/forecast/forecast.h"
 #include "analytics/promql/impl.h"
 #include "analytics/promql/window.h"
@@ -39,6 +40,8 @@ absl::StatusOr<double> ForecastAt(const Grid& g, int64_t target_ms, const std::s
   o.horizon = static_cast<size_t>(h);
   o.model = model;
   o.levels = {level};
+  // Every event of the configured calendar applies (a regressor of the prophet model, alone or in auto).
+  o.events = EventWindowsOnGrid(*CurrentEventCalendar(), g.start_ms, g.step_ms, g.values.size() + o.horizon);
   auto f = Forecast(g.values, o);
   if (!f.ok()) return f.status();
   const std::vector<double>* path = &f->points;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "collection/config/duration.h"
 #include "collection/config/yaml_util.h"
 #include "collection/relabel/strcat.h"
@@ -188,7 +189,13 @@ absl::Status ParseAuth(const Reader& r, const YAML::Node& n, ScrapeConfig* c) {
     if (t["ca_file"]) RETURN_IF_ERROR(r.String(t["ca_file"], "ca_file", &tls.ca_file));
     if (t["cert_file"]) RETURN_IF_ERROR(r.String(t["cert_file"], "cert_file", &tls.cert_file));
     if (t["key_file"]) RETURN_IF_ERROR(r.String(t["key_file"], "key_file", &tls.key_file));
-    if (t["server_name"]) RETURN_IF_ERROR(r.String(t["server_name"], "server_name", &tls.server_name));
+    if (t["server_name"]) {
+      RETURN_IF_ERROR(r.String(t["server_name"], "server_name", &tls.server_name));
+      // It becomes the host of the request URL (see scrape/scheduler.cc), so it must be a host name.
+      static const re2::RE2 kHostName(R"([A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?)");
+      if (!tls.server_name.empty() && !re2::RE2::FullMatch(tls.server_name, kHostName))
+        return r.Error(t["server_name"], "server_name", Cat("\"", tls.server_name, "\" is not a host name"));
+    }
     if (t["insecure_skip_verify"])
       RETURN_IF_ERROR(r.Bool(t["insecure_skip_verify"], "insecure_skip_verify", &tls.insecure_skip_verify));
     if (tls.cert_file.empty() != tls.key_file.empty())
@@ -291,10 +298,67 @@ absl::Status ParseScrapeConfig(const Reader& r, const YAML::Node& n, const Globa
   return absl::OkStatus();
 }
 
+// RFC 3339 ("2026-11-27T00:00:00Z", "2026-11-27T09:00:00+01:00") or a date ("2026-11-27", midnight UTC).
+absl::Status EventTime(const Reader& r, const YAML::Node& n, std::string_view key, int64_t* out) {
+  std::string s;
+  RETURN_IF_ERROR(r.String(n, key, &s));
+  absl::Time t;
+  std::string err;
+  if (!absl::ParseTime(absl::RFC3339_full, s, &t, &err) && !absl::ParseTime("%Y-%m-%d", s, &t, &err)) {
+    return r.Error(n, key, Cat("\"", s, "\" is not an RFC 3339 time or a YYYY-MM-DD date"));
+  }
+  if (t < absl::FromUnixSeconds(0) || t >= absl::FromUnixSeconds(253402300800)) {  // 1970 to 9999
+    return r.Error(n, key, Cat("\"", s, "\" is outside the years 1970-9999"));
+  }
+  *out = absl::ToUnixMillis(t);
+  return absl::OkStatus();
+}
+
+absl::Status ParseEvent(const Reader& r, const YAML::Node& n, KnownEvent* e) {
+  RETURN_IF_ERROR(r.CheckKeys(n, "events", {"name", "start", "end", "recurrence"}));
+  if (!n["name"]) return r.Error(n, "name", "missing");
+  RETURN_IF_ERROR(r.String(n["name"], "name", &e->name));
+  auto name_char = [](char c, bool first) {
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (!first && c >= '0' && c <= '9');
+  };
+  bool valid = !e->name.empty() && e->name != "none";
+  for (size_t i = 0; valid && i < e->name.size(); ++i) valid = name_char(e->name[i], i == 0);
+  if (!valid) {
+    return r.Error(n["name"], "name", Cat("\"", e->name, "\" is not a valid event name (not \"none\")"));
+  }
+  if (!n["start"]) return r.Error(n, "start", "missing");
+  if (!n["end"]) return r.Error(n, "end", "missing");
+  RETURN_IF_ERROR(EventTime(r, n["start"], "start", &e->start_ms));
+  RETURN_IF_ERROR(EventTime(r, n["end"], "end", &e->end_ms));
+  if (e->end_ms <= e->start_ms) return r.Error(n["end"], "end", "must be after start");
+  if (n["recurrence"]) RETURN_IF_ERROR(r.String(n["recurrence"], "recurrence", &e->recurrence));
+  // The shortest interval between two occurrences: an occurrence may not reach into the next one.
+  constexpr int64_t kDay = 86'400'000;
+  const std::pair<std::string_view, int64_t> kRecurrences[] = {
+      {"none", 0}, {"daily", kDay}, {"weekly", 7 * kDay}, {"monthly", 28 * kDay}, {"yearly", 365 * kDay}};
+  for (const auto& [name, period] : kRecurrences) {
+    if (e->recurrence != name) continue;
+    if (period > 0 && e->end_ms - e->start_ms > period) {
+      return r.Error(n["end"], "end", Cat("a ", name, " event cannot last longer than its recurrence"));
+    }
+    return absl::OkStatus();
+  }
+  return r.Error(n["recurrence"], "recurrence",
+                 Cat("\"", e->recurrence, "\" is not one of none, daily, weekly, monthly, yearly"));
+}
+
 absl::Status ParseForesight(const Reader& r, const YAML::Node& n, Config* cfg) {
-  // Other parts own the rest of this section; only foresight.collection is read here.
+  // Other parts own the rest of this section; foresight.collection and foresight.events are read here.
   if (n.IsNull()) return absl::OkStatus();
   if (!n.IsMap()) return r.Error(n, "foresight", "expected a mapping");
+  if (const YAML::Node ev = n["events"]; ev && !ev.IsNull()) {
+    if (!ev.IsSequence()) return r.Error(ev, "events", "expected a list of events");
+    for (const auto& item : ev) {
+      KnownEvent e;
+      RETURN_IF_ERROR(ParseEvent(r, item, &e));
+      cfg->events.push_back(std::move(e));
+    }
+  }
   const YAML::Node c = n["collection"];
   if (!c) return absl::OkStatus();
   RETURN_IF_ERROR(r.CheckKeys(c, "collection", {"host_collector"}));

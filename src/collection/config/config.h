@@ -79,6 +79,15 @@ struct ScrapeConfig {
   std::string Fingerprint() const;
 };
 
+// One entry of foresight.events, the calendar of known events that forecasts use as regressors
+// (analytics/forecast/events.h). Entries sharing a name form one regressor.
+struct KnownEvent {
+  std::string name;  // [a-zA-Z_][a-zA-Z0-9_]*, not "none"
+  int64_t start_ms = 0;
+  int64_t end_ms = 0;               // > start_ms; with a recurrence, at most one recurrence period later
+  std::string recurrence = "none";  // none, daily, weekly, monthly, yearly (UTC)
+};
+
 struct Config {
   std::string filename;  // "" for the built-in default
   GlobalConfig global;
@@ -89,6 +98,8 @@ struct Config {
 
   // foresight.collection.host_collector (default true): serve /host/metrics and scrape it as job "node".
   bool host_collector = true;
+  // foresight.events (default none).
+  std::vector<KnownEvent> events;
 
   const ScrapeConfig* Job(std::string_view name) const;
 };

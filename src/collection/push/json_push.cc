@@ -159,6 +159,7 @@ web::Response JsonPushHandler::Handle(const web::Request& request) const {
   }
   std::unique_ptr<storage::Appender> app = storage_.NewAppender();
   uint64_t appended = 0, rejected = 0;
+  uint64_t by_reason[JsonPushStats::kReasons] = {};
   std::string first;
   for (const PushedSample& s : *samples) {
     absl::StatusOr<storage::SeriesRef> r = app->Append(0, s.labels, s.t, s.v);
@@ -167,10 +168,12 @@ web::Response JsonPushHandler::Handle(const web::Request& request) const {
       continue;
     }
     std::string msg = absl::StrCat(s.labels.ToString(), ": ", r.status().message());
-    if (!storage::RejectReasonOf(r.status())) {
+    const std::optional<storage::RejectReason> reason = storage::RejectReasonOf(r.status());
+    if (!reason) {
       app->Rollback();
       return JsonError(r.status().code() == absl::StatusCode::kInternal ? 500 : 503, "internal", msg);
     }
+    if (const auto i = static_cast<size_t>(*reason); i < std::size(by_reason)) ++by_reason[i];
     ++rejected;
     if (first.empty()) first = std::move(msg);
   }
@@ -180,6 +183,9 @@ web::Response JsonPushHandler::Handle(const web::Request& request) const {
   }
   add(&JsonPushStats::samples_ingested, appended);
   add(&JsonPushStats::samples_rejected, rejected);
+  for (size_t i = 0; stats_ != nullptr && i < std::size(by_reason); ++i) {
+    if (by_reason[i] > 0) stats_->rejected_by_reason[i].fetch_add(by_reason[i], std::memory_order_relaxed);
+  }
   if (rejected > 0) {
     return JsonError(400, "bad_data",
                      absl::StrCat(rejected, " of ", samples->size(), " samples rejected; first: ", first));

@@ -35,6 +35,8 @@ struct JsonPushStats {
   std::atomic<uint64_t> requests_invalid{0};
   std::atomic<uint64_t> samples_ingested{0};
   std::atomic<uint64_t> samples_rejected{0};
+  static constexpr size_t kReasons = 8;
+  std::atomic<uint64_t> rejected_by_reason[kReasons] = {};  // indexed by storage::RejectReason
 };
 
 struct JsonPushOptions {

@@ -29,6 +29,10 @@ constexpr uint32_t kLabelName = 1;
 constexpr uint32_t kLabelValue = 2;
 constexpr uint32_t kSampleValue = 1;
 constexpr uint32_t kSampleTimestamp = 2;
+constexpr uint32_t kMetadataType = 1;
+constexpr uint32_t kMetadataFamilyName = 2;
+constexpr uint32_t kMetadataHelp = 4;
+constexpr uint32_t kMetadataUnit = 5;
 
 bool ValidUtf8(std::string_view s) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
@@ -205,11 +209,9 @@ class WriteRequestDecoder {
             !s.ok()) {
           return s;
         }
-        if (field == kWriteRequestMetadata) {
-          ++out_->metadata_;  // not stored (yet): counted
-          continue;
-        }
-        if (absl::Status s = TimeSeries(r.Sub(b, "TimeSeries")); !s.ok()) return s;
+        absl::Status s = field == kWriteRequestMetadata ? Metadata(r.Sub(b, "MetricMetadata"))
+                                                        : TimeSeries(r.Sub(b, "TimeSeries"));
+        if (!s.ok()) return s;
       } else if (absl::Status s = r.Skip(wire); !s.ok()) {
         return s;
       }
@@ -252,6 +254,34 @@ class WriteRequestDecoder {
     series.label_end = static_cast<uint32_t>(out_->labels_.size());
     series.sample_end = static_cast<uint32_t>(out_->samples_.size());
     out_->series_.push_back(series);
+    return absl::OkStatus();
+  }
+
+  absl::Status Metadata(Reader r) {
+    MetricMetadataView md;
+    while (!r.done()) {
+      uint32_t field, wire;
+      if (absl::Status s = r.Tag(&field, &wire); !s.ok()) return s;
+      if (field == kMetadataType) {
+        if (wire != kVarint) return r.WrongWire(field, wire, kVarint);
+        uint64_t v = 0;
+        if (absl::Status s = r.Varint(&v); !s.ok()) return s;
+        md.type = static_cast<int32_t>(v);  // int32 enum: a negative value is sign-extended to 10 bytes
+      } else if (field == kMetadataFamilyName || field == kMetadataHelp || field == kMetadataUnit) {
+        if (wire != kLengthDelimited) return r.WrongWire(field, wire, kLengthDelimited);
+        const char* what = field == kMetadataFamilyName ? "MetricMetadata.metric_family_name"
+                           : field == kMetadataHelp     ? "MetricMetadata.help"
+                                                        : "MetricMetadata.unit";
+        std::string_view* dst = field == kMetadataFamilyName ? &md.family
+                                : field == kMetadataHelp     ? &md.help
+                                                             : &md.unit;
+        if (absl::Status s = r.Bytes(dst, what); !s.ok()) return s;
+        if (!ValidUtf8(*dst)) return r.Error(absl::StrCat(what, " is not valid UTF-8"));
+      } else if (absl::Status s = r.Skip(wire); !s.ok()) {
+        return s;
+      }
+    }
+    out_->metadata_.push_back(md);
     return absl::OkStatus();
   }
 
@@ -310,7 +340,14 @@ void DecodedWriteRequest::Clear() {
   series_.clear();
   labels_.clear();
   samples_.clear();
-  exemplars_ = histograms_ = metadata_ = 0;
+  metadata_.clear();
+  exemplars_ = histograms_ = 0;
+}
+
+std::string_view MetricMetadataTypeName(int32_t type) {
+  static constexpr std::string_view kNames[] = {"unknown",        "counter", "gauge", "histogram",
+                                                "gaugehistogram", "summary", "info",  "stateset"};
+  return type >= 0 && type < 8 ? kNames[type] : kNames[0];
 }
 
 absl::Status DecodeWriteRequest(std::string_view data, DecodedWriteRequest* out) {

@@ -6,7 +6,8 @@
 // to the request's size (reuse one per thread). It validates what a hand-written decoder must: tags (field
 // number > 0, known wire types only, no groups), varints (at most 10 bytes, no overflow), lengths (within the
 // enclosing message), the wire type of every known field, and UTF-8 of label names and values. Unknown
-// fields are skipped, as protobuf requires. Exemplars, histograms and metadata are counted, not decoded.
+// fields are skipped, as protobuf requires. Metric metadata (type, help, unit per family) is decoded into
+// views like the labels; exemplars and histograms are counted, not decoded.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,19 @@ struct LabelView {
   std::string_view name;
   std::string_view value;
 };
+
+// One MetricMetadata of the request (prompb types.proto): `type` is the MetricType enum value
+// (0 UNKNOWN, 1 COUNTER, 2 GAUGE, 3 HISTOGRAM, 4 GAUGEHISTOGRAM, 5 SUMMARY, 6 INFO, 7 STATESET).
+struct MetricMetadataView {
+  int32_t type = 0;
+  std::string_view family;
+  std::string_view help;
+  std::string_view unit;
+};
+
+// The name Prometheus' metadata API uses for a MetricType enum value ("counter", ..., "unknown" for values
+// outside the enum).
+std::string_view MetricMetadataTypeName(int32_t type);
 
 class DecodedWriteRequest {
  public:
@@ -43,7 +57,7 @@ class DecodedWriteRequest {
   size_t total_samples() const { return samples_.size(); }
   uint64_t exemplars() const { return exemplars_; }
   uint64_t histograms() const { return histograms_; }
-  uint64_t metadata() const { return metadata_; }
+  std::span<const MetricMetadataView> metadata() const { return metadata_; }
 
   void Clear();
 
@@ -54,7 +68,7 @@ class DecodedWriteRequest {
   std::vector<storage::Sample> samples_;
   uint64_t exemplars_ = 0;
   uint64_t histograms_ = 0;
-  uint64_t metadata_ = 0;
+  std::vector<MetricMetadataView> metadata_;
 };
 
 // Decodes an uncompressed WriteRequest. The views in `out` point into `data`, which must outlive them.

@@ -91,6 +91,20 @@ int RetryableStatus(const absl::Status& s) {
   }
 }
 
+// Keeps the request's metadata in `store` (null: none kept) and counts what was and was not kept.
+void StoreMetadata(std::span<const MetricMetadataView> metadata, MetadataStore* store,
+                   RemoteWriteStats* stats) {
+  uint64_t stored = 0;
+  for (const MetricMetadataView& m : metadata) {
+    if (store != nullptr && store->Put(m.family, FamilyMetadata{std::string(MetricMetadataTypeName(m.type)),
+                                                                std::string(m.help), std::string(m.unit)})) {
+      ++stored;
+    }
+  }
+  Add(stats, &RemoteWriteStats::metadata_stored, stored);
+  Add(stats, &RemoteWriteStats::metadata_ignored, metadata.size() - stored);
+}
+
 }  // namespace
 
 RemoteWriteReceiver::RemoteWriteReceiver(storage::Appendable& storage, RemoteWriteStats* stats,
@@ -116,7 +130,7 @@ web::Response RemoteWriteReceiver::Handle(const web::Request& request) const {
   const DecodedWriteRequest& req = scratch.decoded;
   Add(stats_, &RemoteWriteStats::exemplars_ignored, req.exemplars());
   Add(stats_, &RemoteWriteStats::histograms_ignored, req.histograms());
-  Add(stats_, &RemoteWriteStats::metadata_ignored, req.metadata());
+  StoreMetadata(req.metadata(), options_.metadata, stats_);
 
   std::unique_ptr<storage::Appender> app = storage_.NewAppender();
   Rejections rejected;
@@ -175,7 +189,13 @@ absl::Status RegisterRemoteWriteRoute(web::Router& router, storage::Appendable& 
 }
 
 uint64_t ExportRemoteWriteStats(metrics::Registry& registry, const RemoteWriteStats* stats) {
-  return registry.AddCollector([stats](std::vector<metrics::FamilySnapshot>* out) {
+  return registry.AddCollector(
+      [stats](std::vector<metrics::FamilySnapshot>* out) { AppendRemoteWriteMetrics(*stats, out); });
+}
+
+void AppendRemoteWriteMetrics(const RemoteWriteStats& stats_ref, std::vector<metrics::FamilySnapshot>* out) {
+  const RemoteWriteStats* stats = &stats_ref;
+  {
     using metrics::FamilySnapshot;
     using metrics::MetricType;
     auto get = [](const std::atomic<uint64_t>& a) {
@@ -208,6 +228,9 @@ uint64_t ExportRemoteWriteStats(metrics::Registry& registry, const RemoteWriteSt
       s.value = get(*v);
     }
     out->push_back(std::move(rej));
+    out->push_back(FamilySnapshot::Single("foresight_remote_write_metadata_stored_total",
+                                          "Metric metadata entries received by remote write and stored.",
+                                          MetricType::kCounter, get(stats->metadata_stored)));
     FamilySnapshot ign{"foresight_remote_write_ignored_total",
                        "Exemplars, native histograms and metadata received by remote write and not stored.",
                        MetricType::kCounter,
@@ -222,7 +245,7 @@ uint64_t ExportRemoteWriteStats(metrics::Registry& registry, const RemoteWriteSt
       s.value = get(*v);
     }
     out->push_back(std::move(ign));
-  });
+  }
 }
 
 }  // namespace foresight::collection

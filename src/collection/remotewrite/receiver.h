@@ -7,18 +7,23 @@
 //        order, duplicate, too old): those are dropped, the rest of the request IS committed, and the body
 //        names the reasons with counts and the first message.
 //   5xx  conditions a retry can fix: storage closed or failing (503), commit failure (500).
-// One Appender per request. Exemplars, native histograms and metadata are counted and ignored.
+// One Appender per request. Metric metadata (type, help, unit per family) goes to the MetadataStore of the
+// options, where /api/v1/metadata finds it; it is stored as soon as the request decodes, whatever happens
+// to the samples. Exemplars and native histograms are counted and ignored.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
+#include <vector>
 
+#include "collection/metadata/metadata_store.h"
 #include "storage/storage.h"
 #include "web/http/http.h"
 
 namespace foresight::metrics {
 class Registry;
-}
+struct FamilySnapshot;
+}  // namespace foresight::metrics
 namespace foresight::web {
 class Router;
 }
@@ -37,11 +42,14 @@ struct RemoteWriteStats {
   std::atomic<uint64_t> rejected_invalid_labels{0};
   std::atomic<uint64_t> exemplars_ignored{0};
   std::atomic<uint64_t> histograms_ignored{0};
-  std::atomic<uint64_t> metadata_ignored{0};
+  std::atomic<uint64_t> metadata_stored{0};
+  std::atomic<uint64_t> metadata_ignored{0};  // no store, no family name, or the store is full
 };
 
 struct RemoteWriteOptions {
   size_t max_decoded_bytes = 256u << 20;  // a larger uncompressed WriteRequest is refused with 400
+  MetadataStore* metadata = nullptr;      // where received metadata goes (must outlive the receiver); null:
+                                          // counted as ignored
 };
 
 class RemoteWriteReceiver {
@@ -61,6 +69,9 @@ class RemoteWriteReceiver {
 // Registers POST /api/v1/write on the router. The receiver is owned by the route's handler.
 absl::Status RegisterRemoteWriteRoute(web::Router& router, storage::Appendable& storage,
                                       RemoteWriteStats* stats, RemoteWriteOptions options = {});
+
+// The stats as foresight_remote_write_* counter families.
+void AppendRemoteWriteMetrics(const RemoteWriteStats& stats, std::vector<metrics::FamilySnapshot>* out);
 
 // Exports the stats as foresight_remote_write_* counters at every gather. Returns the collector id
 // (Registry::RemoveCollector) — remove it before the stats are destroyed.

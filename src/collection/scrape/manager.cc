@@ -109,8 +109,8 @@ void ScrapeManager::SyncLocked(Job& job) {
         job.loops.erase(it);
         continue;
       }
-      auto loop =
-          std::make_shared<ScrapeLoop>(storage_, job.config, **std::move(full), std::move(discovered));
+      auto loop = std::make_shared<ScrapeLoop>(storage_, job.config, **std::move(full), std::move(discovered),
+                                               &stats_);
       if (started_) scheduler_->Add(loop);
       loops[key] = std::move(loop);
     }
@@ -161,6 +161,13 @@ std::vector<TargetSnapshot> ScrapeManager::Targets() const {
   return out;
 }
 
+std::map<std::string, size_t> ScrapeManager::PoolSizes() const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, size_t> out;
+  for (const auto& [name, job] : jobs_) out[name] = job.loops.size();
+  return out;
+}
+
 std::vector<DroppedTarget> ScrapeManager::DroppedTargets() const {
   std::lock_guard lock(mu_);
   std::vector<DroppedTarget> out;
@@ -182,6 +189,14 @@ std::map<std::string, std::vector<FamilyMetadata>> ScrapeManager::Metadata(std::
       if (!metric.empty() && family != metric) continue;
       std::vector<FamilyMetadata>& v = out[family];
       if (std::find(v.begin(), v.end(), md) == v.end()) v.push_back(std::move(md));
+    }
+  }
+  if (options_.pushed_metadata != nullptr) {
+    for (auto& [family, mds] : options_.pushed_metadata->Get(metric)) {
+      std::vector<FamilyMetadata>& v = out[family];
+      for (FamilyMetadata& md : mds) {
+        if (std::find(v.begin(), v.end(), md) == v.end()) v.push_back(std::move(md));
+      }
     }
   }
   return out;

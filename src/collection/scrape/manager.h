@@ -23,6 +23,7 @@
 
 #include "absl/status/status.h"
 #include "collection/config/config.h"
+#include "collection/metadata/metadata_store.h"
 #include "collection/scrape/scrape_loop.h"
 #include "collection/scrape/target.h"
 #include "storage/storage.h"
@@ -35,6 +36,9 @@ struct ScrapeManagerOptions {
   int threads = 2;                     // scrape worker threads (each a curl multi handle)
   int64_t discovery_check_ms = 1'000;  // how often file_sd refresh deadlines are checked
   bool stale_on_stop = false;          // Stop() writes stale markers for every series (as a shutdown)
+  // Metadata pushed by remote-write senders, listed by Metadata() beside the scraped metadata; may be null.
+  // Must outlive the manager.
+  const MetadataStore* pushed_metadata = nullptr;
 };
 
 // Metadata of one metric family as /api/v1/metadata lists it.
@@ -56,8 +60,12 @@ class ScrapeManager {
   void Stop();
 
   std::vector<TargetSnapshot> Targets() const;
+  // Active targets per scrape pool (job), every configured pool listed.
+  std::map<std::string, size_t> PoolSizes() const;
+  const ScrapeStats& stats() const { return stats_; }
   std::vector<DroppedTarget> DroppedTargets() const;
-  // Distinct metadata per metric across targets, sorted by metric name; `metric` "" for all.
+  // Distinct metadata per metric across targets and the pushed metadata, sorted by metric name; `metric` ""
+  // for all.
   std::map<std::string, std::vector<FamilyMetadata>> Metadata(std::string_view metric = {}) const;
 
   // Prometheus' /api/v1/targets response: state is "active", "dropped", "any" or "" (any); scrape_pool ""
@@ -85,6 +93,7 @@ class ScrapeManager {
 
   storage::Appendable* storage_;
   ScrapeManagerOptions options_;
+  ScrapeStats stats_;
   std::unique_ptr<ScrapeScheduler> scheduler_;
 
   mutable std::mutex mu_;

@@ -42,6 +42,38 @@ size_t WriteBody(char* data, size_t size, size_t n, void* user) {
   return size * n;
 }
 
+// With tls_config.server_name, libcurl must see the server name as the URL's host: it sends that host as
+// SNI and checks the certificate against it (libcurl has no separate option for either). So the request
+// goes to https://<server_name>:<port>/..., CURLOPT_CONNECT_TO sends the connection to the target's real
+// address, and the Host header keeps the address, as Prometheus does (Go's tls.Config.ServerName only
+// changes the TLS side). Empty `fetch_url` when nothing changes (no server_name, or not https).
+struct ServerNameRoute {
+  std::string fetch_url;
+  std::string connect_to;   // "server_name:port:address_host:port"
+  std::string host_header;  // "Host: address_host:port"
+};
+
+ServerNameRoute RouteForServerName(const std::string& url, const std::string& server_name) {
+  ServerNameRoute r;
+  if (server_name.empty() || !url.starts_with("https://")) return r;
+  CURLU* u = curl_url();
+  char *host = nullptr, *port = nullptr, *out = nullptr;
+  if (curl_url_set(u, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK &&
+      curl_url_set(u, CURLUPART_HOST, server_name.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK) {
+    r.fetch_url = out;
+    r.connect_to = Cat(server_name, ":", port, ":", host, ":", port);
+    r.host_header = Cat("Host: ", host, ":", port);
+  }
+  curl_free(host);
+  curl_free(port);
+  curl_free(out);
+  curl_url_cleanup(u);
+  return r;
+}
+
 struct CurlGlobal {
   CurlGlobal() { curl_global_init(CURL_GLOBAL_DEFAULT); }
 };
@@ -85,6 +117,8 @@ class ScrapeScheduler::Worker {
     uint64_t id = 0;
     CURL* easy = nullptr;
     curl_slist* headers = nullptr;
+    curl_slist* connect_to = nullptr;  // tls_config.server_name (RouteForServerName)
+    std::string host_header;
     std::string body;
     bool in_flight = false;
     Clock::time_point due;
@@ -175,7 +209,18 @@ class ScrapeScheduler::Worker {
     curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(e, CURLOPT_USERAGENT, "Foresight/0.1.0");
     const TLSConfig& tls = cfg.tls_config;
-    if (!tls.ca_file.empty()) curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
+    if (const ServerNameRoute route = RouteForServerName(l.url(), tls.server_name);
+        !route.fetch_url.empty()) {
+      curl_easy_setopt(e, CURLOPT_URL, route.fetch_url.c_str());
+      t->connect_to = curl_slist_append(nullptr, route.connect_to.c_str());
+      curl_easy_setopt(e, CURLOPT_CONNECT_TO, t->connect_to);
+      t->host_header = route.host_header;
+    }
+    if (!tls.ca_file.empty()) {
+      // The CA file replaces the system's trust store (as Go's RootCAs does), not adds to it.
+      curl_easy_setopt(e, CURLOPT_CAINFO, tls.ca_file.c_str());
+      curl_easy_setopt(e, CURLOPT_CAPATH, nullptr);
+    }
     if (!tls.cert_file.empty()) curl_easy_setopt(e, CURLOPT_SSLCERT, tls.cert_file.c_str());
     if (!tls.key_file.empty()) curl_easy_setopt(e, CURLOPT_SSLKEY, tls.key_file.c_str());
     if (tls.insecure_skip_verify) {
@@ -204,6 +249,7 @@ class ScrapeScheduler::Worker {
     if (stale) loop->MarkAllStale(WallMs());
     curl_easy_cleanup(t.easy);
     curl_slist_free_all(t.headers);
+    curl_slist_free_all(t.connect_to);
     by_id_.erase(tit);
     by_loop_.erase(it);
   }
@@ -212,6 +258,7 @@ class ScrapeScheduler::Worker {
     const ScrapeConfig& cfg = t.loop->config();
     curl_slist_free_all(t.headers);
     t.headers = curl_slist_append(nullptr, kAccept);
+    if (!t.host_header.empty()) t.headers = curl_slist_append(t.headers, t.host_header.c_str());
     t.headers = curl_slist_append(t.headers, Cat("X-Prometheus-Scrape-Timeout-Seconds: ",
                                                  static_cast<double>(t.loop->timeout_ms()) / 1000)
                                                  .c_str());

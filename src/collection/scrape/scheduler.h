@@ -5,7 +5,8 @@
 //
 // Requests: Accept negotiating OpenMetrics 1.0.0 and text 0.0.4, Accept-Encoding gzip,
 // X-Prometheus-Scrape-Timeout-Seconds, basic auth or an Authorization header (credential files are read
-// at each scrape), TLS files, and the target's timeout for the whole transfer.
+// at each scrape), TLS (ca_file, cert_file, key_file, insecure_skip_verify, and server_name for SNI and the
+// certificate check), and the target's timeout for the whole transfer.
 #pragma once
 
 #include <memory>

@@ -1,5 +1,7 @@
 #include "collection/scrape/scrape_loop.h"
 
+#include <algorithm>
+
 #include "collection/config/duration.h"
 #include "collection/relabel/strcat.h"
 
@@ -53,7 +55,11 @@ class ScrapeLoop::Visitor : public PayloadVisitor {
         app_.Append(e->ref, e->labels, explicit_ts ? *s.timestamp : t_, s.value);
     if (ref.ok()) {
       e->ref = *ref;
-    } else if (!storage::RejectReasonOf(ref.status()).has_value()) {
+      ++appended;
+    } else if (std::optional<storage::RejectReason> reason = storage::RejectReasonOf(ref.status())) {
+      const auto r = static_cast<size_t>(*reason);
+      if (r < ScrapeStats::kReasons) ++rejected[r];
+    } else {
       return ref.status();  // the storage failed: the scrape is rolled back
     }
     if (!explicit_ts) {
@@ -87,6 +93,8 @@ class ScrapeLoop::Visitor : public PayloadVisitor {
   }
 
   uint64_t scraped = 0, post_relabel = 0, added = 0;
+  uint64_t appended = 0;
+  uint64_t rejected[ScrapeStats::kReasons] = {};
 
  private:
   ScrapeLoop& loop_;
@@ -95,8 +103,9 @@ class ScrapeLoop::Visitor : public PayloadVisitor {
 };
 
 ScrapeLoop::ScrapeLoop(storage::Appendable* db, std::shared_ptr<const ScrapeConfig> cfg, Labels full_labels,
-                       Labels discovered)
+                       Labels discovered, ScrapeStats* stats)
     : db_(db),
+      stats_(stats),
       cfg_(std::move(cfg)),
       full_labels_(std::move(full_labels)),
       public_labels_(PublicLabels(full_labels_)),
@@ -141,7 +150,32 @@ absl::Status ScrapeLoop::AppendPayload(storage::Appender& app, int64_t t, std::s
   *scraped = v.scraped;
   *post_relabel = v.post_relabel;
   *added = v.added;
+  pending_appended_ = v.appended;
+  std::copy(std::begin(v.rejected), std::end(v.rejected), std::begin(pending_rejected_));
   return st;
+}
+
+void ScrapeLoop::CountScrape(const absl::Status& fetch, const absl::Status& result) {
+  if (stats_ == nullptr) return;
+  stats_->scrapes.fetch_add(1, std::memory_order_relaxed);
+  if (result.ok()) {
+    stats_->samples_ingested.fetch_add(pending_appended_, std::memory_order_relaxed);
+    for (int i = 0; i < ScrapeStats::kReasons; ++i) {
+      if (pending_rejected_[i] > 0)
+        stats_->samples_rejected[i].fetch_add(pending_rejected_[i], std::memory_order_relaxed);
+    }
+    return;
+  }
+  std::atomic<uint64_t>* failed = &stats_->scrapes_failed_storage;
+  if (!fetch.ok()) {
+    failed = &stats_->scrapes_failed_fetch;
+  } else if (const std::string_view msg = SV(result.message());
+             msg.starts_with("sample_limit") || msg.starts_with("label_limit")) {
+    failed = &stats_->scrapes_failed_limit;
+  } else if (result.code() == absl::StatusCode::kInvalidArgument) {
+    failed = &stats_->scrapes_failed_parse;
+  }
+  failed->fetch_add(1, std::memory_order_relaxed);
 }
 
 absl::Status ScrapeLoop::StaleMarkers(storage::Appender& app, int64_t t, bool all) {
@@ -173,6 +207,8 @@ absl::Status ScrapeLoop::Report(int64_t t_ms, double duration_s, const absl::Sta
   new_keys_.clear();
   std::unique_ptr<storage::Appender> app = db_->NewAppender();
   uint64_t scraped = 0, post_relabel = 0, added = 0;
+  pending_appended_ = 0;
+  std::fill(std::begin(pending_rejected_), std::end(pending_rejected_), 0);
   absl::Status st = fetch;
   if (st.ok()) st = AppendPayload(*app, t_ms, body, content_type, &scraped, &post_relabel, &added);
   if (st.ok()) st = StaleMarkers(*app, t_ms, false);
@@ -204,6 +240,7 @@ absl::Status ScrapeLoop::Report(int64_t t_ms, double duration_s, const absl::Sta
     }
     prev_.clear();
   }
+  CountScrape(fetch, st);
   std::lock_guard lock(mu_);
   health_ = st.ok() ? TargetHealth::kUp : TargetHealth::kDown;
   last_scrape_ms_ = t_ms;

@@ -16,6 +16,7 @@
 //    scrape_samples_post_metric_relabeling, scrape_series_added.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -29,23 +30,30 @@
 #include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "collection/config/config.h"
+#include "collection/metadata/metadata_store.h"
 #include "collection/scrape/target.h"
 #include "collection/textparse/payload.h"
 #include "storage/storage.h"
 
 namespace foresight::collection {
 
-struct FamilyMetadata {
-  std::string type;  // "counter", "gauge", ..., "unknown"
-  std::string help;
-  std::string unit;
-  friend bool operator==(const FamilyMetadata&, const FamilyMetadata&) = default;
+// Counters over every target of a ScrapeManager, for self-monitoring (relaxed atomics).
+struct ScrapeStats {
+  static constexpr int kReasons = 8;  // indexed by storage::RejectReason
+  std::atomic<uint64_t> scrapes{0};
+  std::atomic<uint64_t> scrapes_failed_fetch{0};  // connection, TLS, HTTP status, timeout
+  std::atomic<uint64_t> scrapes_failed_parse{0};  // malformed payload
+  std::atomic<uint64_t> scrapes_failed_limit{0};  // sample_limit or label_limit
+  std::atomic<uint64_t> scrapes_failed_storage{0};
+  std::atomic<uint64_t> samples_ingested{0};  // scraped samples committed (report series not counted)
+  std::atomic<uint64_t> samples_rejected[kReasons] = {};  // refused by the storage, by reason
 };
 
 class ScrapeLoop {
  public:
+  // `stats` (may be null) must outlive the loop.
   ScrapeLoop(storage::Appendable* db, std::shared_ptr<const ScrapeConfig> cfg, Labels full_labels,
-             Labels discovered);
+             Labels discovered, ScrapeStats* stats = nullptr);
   ScrapeLoop(const ScrapeLoop&) = delete;
   ScrapeLoop& operator=(const ScrapeLoop&) = delete;
 
@@ -86,10 +94,13 @@ class ScrapeLoop {
   // Builds the final labels of a new series; nullopt when dropped by relabelling.
   std::optional<Labels> SeriesLabels(const SampleView& s);
   absl::Status StaleMarkers(storage::Appender& app, int64_t t, bool all);
+  // Adds the scrape's outcome to stats_ (`fetch`: the HTTP outcome; `result`: the scrape's).
+  void CountScrape(const absl::Status& fetch, const absl::Status& result);
   void AppendReport(storage::Appender& app, int64_t t, bool up, double duration_s, uint64_t scraped,
                     uint64_t post_relabel, uint64_t added, bool stale);
 
   storage::Appendable* db_;
+  ScrapeStats* stats_;
   std::shared_ptr<const ScrapeConfig> cfg_;
   Labels full_labels_, public_labels_, discovered_;
   std::string url_;
@@ -101,6 +112,8 @@ class ScrapeLoop {
   std::vector<Entry*> cur_, prev_;                 // series appended by this and the previous scrape
   absl::flat_hash_set<uint64_t> cur_hashes_;
   std::vector<std::string> new_keys_;  // cache entries added by the running scrape
+  uint64_t pending_appended_ = 0;      // of the running scrape, counted if it commits
+  uint64_t pending_rejected_[ScrapeStats::kReasons] = {};
   std::vector<LabelView> sorted_;
   uint64_t iter_ = 0;
   storage::SeriesRef report_refs_[5] = {0, 0, 0, 0, 0};

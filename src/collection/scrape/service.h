@@ -5,6 +5,7 @@
 //   svc.value()->RegisterRoutes(server.router());   // GET /host/metrics
 //   ... on SIGHUP: parse the new file; if it parses, svc->Reload(new_config) ...
 //   query API: svc->TargetsJson(state, pool), svc->MetadataJson(metric, limit)
+//   registry.AddCollector([&](auto* out) { svc->AppendMetrics(&push_stats, out); });   // GET /metrics
 //   svc->Stop();
 #pragma once
 
@@ -12,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,7 +23,13 @@
 #include "storage/storage.h"
 #include "web/http/router.h"
 
+namespace foresight::metrics {
+struct FamilySnapshot;
+}
+
 namespace foresight::collection {
+
+struct PushStats;
 
 struct CollectionOptions {
   int listen_port = 9090;  // Foresight's own port (what the default config scrapes)
@@ -50,6 +58,14 @@ class CollectionService {
   std::string TargetsJson(std::string_view state = {}, std::string_view scrape_pool = {}) const;
   std::string MetadataJson(std::string_view metric = {}, int limit = -1) const;
   ScrapeManager& manager() { return *manager_; }
+  // foresight.collection.host_collector of the running configuration.
+  bool host_collector_enabled() const { return host_enabled_; }
+
+  // Self-monitoring (service_metrics.cc): foresight_samples_ingested_total{path},
+  // foresight_samples_rejected_total{path,reason}, foresight_scrapes_total, foresight_scrapes_failed_total,
+  // foresight_scrape_pool_targets{scrape_pool}, and with `push` (may be null) the push endpoints' counters
+  // (foresight_remote_write_*, foresight_push_*). For a Registry collector.
+  void AppendMetrics(const PushStats* push, std::vector<metrics::FamilySnapshot>* out) const;
 
  private:
   CollectionService(storage::Appendable* storage, CollectionOptions options);

@@ -77,8 +77,8 @@ TEST_P(ModelTest, IntervalsHaveRoughlyNominalCoverage) {
 INSTANTIATE_TEST_SUITE_P(Models, ModelTest,
                          ::testing::Values(ModelCase{"snaive", 4.5}, ModelCase{"naive2", 5, false},
                                            ModelCase{"ets", 3}, ModelCase{"theta", 3}, ModelCase{"mstl", 3},
-                                           ModelCase{"prophet", 3}, ModelCase{"auto", 3},
-                                           ModelCase{"ensemble", 3}),
+                                           ModelCase{"prophet", 3}, ModelCase{"arima", 3},
+                                           ModelCase{"auto", 3}, ModelCase{"ensemble", 3}),
                          [](const auto& info) { return info.param.model; });
 
 TEST(NonSeasonalModels, DriftFollowsALine) {
@@ -103,14 +103,14 @@ TEST(ProphetModel, LearnsAKnownEventAndAppliesItInTheFuture) {
   auto y = testing::Synthetic(s, 48);
   ForecastOptions o{.horizon = 48, .periods = {24}, .detect_periods = false, .model = "prophet"};
   for (size_t start = 50; start < y.size(); start += 97) {
-    o.events.push_back({start, start + 6});
+    o.events.push_back({start, start + 6, "sale"});
     for (size_t t = start; t < start + 6 && t < y.size(); ++t) y[t] += 30;
   }
   auto r = Forecast(std::span<const double>(y).first(s.n), o);
   ASSERT_TRUE(r.ok()) << r.status();
   double effect = 0;
   for (const auto& [name, value] : r->params) {
-    if (name == "event_effect") effect = value;
+    if (name == "event_effect:sale") effect = value;
   }
   EXPECT_NEAR(effect, 30, 3);
   size_t in_horizon = 0;

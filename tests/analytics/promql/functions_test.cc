@@ -3,6 +3,7 @@
 #include <cmath>
 #include <string>
 
+#include "analytics/forecast/events.h"
 #include "analytics/stats/stats.h"
 #include "gtest/gtest.h"
 #include "query/engine/engine.h"
@@ -35,6 +36,11 @@ class FunctionsTest : public ::testing::Test {
     // A 1-hour cycle on a slow rise.
     db_.Load({{"__name__", "cyclic"}}, kT0, kStep, kN,
              [](int i) { return 100 + 0.01 * i + 10 * std::sin(2 * kPi * i / 240.0) + 0.2 * Noise(i, 4); });
+    // +30 during the ten minutes after 1:00, 2:30 and 5:00 (the calendar event "burst", below).
+    db_.Load({{"__name__", "bursty"}}, kT0, kStep, kN, [](int i) {
+      const bool burst = (i >= 240 && i < 280) || (i >= 600 && i < 640) || (i >= 1200 && i < 1240);
+      return 20 + 0.5 * Noise(i, 5) + (burst ? 30 : 0);
+    });
     db_.Load({{"__name__", "small"}}, kT0, kStep, 5, [](int i) {
       return std::vector<double>{1, 2, 2, 3, 10}[i];
     });
@@ -151,6 +157,32 @@ TEST_F(FunctionsTest, PredictSeasonalFollowsTheCycle) {
   const auto linear = Instant("predict_linear(cyclic[6h], 900)");
   ASSERT_EQ(linear.size(), 1u);
   EXPECT_GT(std::fabs(linear[0].v - truth), 3 * std::fabs(seasonal[0].v - truth));
+}
+
+TEST_F(FunctionsTest, ForecastUsesTheEventCalendar) {
+  // The bursts of the window and one more 30 minutes after its end.
+  std::vector<CalendarEvent> calendar;
+  for (int64_t start : {3600'000LL, 9000'000LL, 5 * 3600'000LL, 6 * 3600'000LL + 30 * 60'000LL}) {
+    calendar.push_back({"burst", kT0 + start, kT0 + start + 10 * 60'000, Recurrence::kNone});
+  }
+  SetEventCalendar(calendar);
+  const std::string inside = "foresight_forecast(bursty[6h], 35*60, \"prophet\")";
+  const std::string after = "foresight_forecast(bursty[6h], 50*60, \"prophet\")";
+  auto v = Instant(inside);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NEAR(v[0].v, 50, 5);
+  v = Instant(after);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_NEAR(v[0].v, 20, 5);
+  // The band follows the surge too.
+  v = Instant("foresight_forecast_lower(bursty[6h], 35*60)");
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_GT(v[0].v, 35);
+  // Without the calendar the burst is not foreseen.
+  SetEventCalendar({});
+  v = Instant(inside);
+  ASSERT_EQ(v.size(), 1u);
+  EXPECT_LT(v[0].v, 35);
 }
 
 }  // namespace

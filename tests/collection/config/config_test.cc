@@ -165,6 +165,36 @@ TEST(Config, DefaultConfigScrapesItselfAndTheHost) {
   EXPECT_EQ(c.scrape_configs[1].metrics_path, "/host/metrics");
 }
 
+TEST(Config, ReadsTheEventCalendar) {
+  absl::StatusOr<Config> c = ParseConfig(R"yaml(
+foresight:
+  events:
+    - name: black_friday
+      start: 2026-11-27T00:00:00Z
+      end: 2026-11-28T00:00:00Z
+      recurrence: yearly
+    - name: release
+      start: "2026-12-01T09:00:00+01:00"
+      end: 2026-12-01T12:00:00+01:00
+    - name: black_friday
+      start: 2027-11-26
+      end: 2027-11-27
+)yaml",
+                                         "p.yml");
+  ASSERT_TRUE(c.ok()) << c.status();
+  ASSERT_EQ(c->events.size(), 3u);
+  EXPECT_EQ(c->events[0].name, "black_friday");
+  EXPECT_EQ(c->events[0].start_ms, 1'795'737'600'000);  // 2026-11-27T00:00:00Z
+  EXPECT_EQ(c->events[0].end_ms, 1'795'737'600'000 + 86'400'000);
+  EXPECT_EQ(c->events[0].recurrence, "yearly");
+  EXPECT_EQ(c->events[1].start_ms, 1'796'112'000'000);  // 08:00Z
+  EXPECT_EQ(c->events[1].end_ms - c->events[1].start_ms, 3 * 3'600'000);
+  EXPECT_EQ(c->events[1].recurrence, "none");
+  EXPECT_EQ(c->events[2].start_ms, 1'827'187'200'000);  // a date is midnight UTC
+  // No section: no events.
+  EXPECT_TRUE(ParseConfig("foresight:\n  collection:\n    host_collector: true\n", "p.yml")->events.empty());
+}
+
 struct BadCase {
   const char* yaml;
   const char* expect;  // a substring of the error
@@ -208,7 +238,30 @@ INSTANTIATE_TEST_SUITE_P(
                 "key 'bearer_token': at most one"},
         BadCase{"global: [\n", "p.yml:"},
         BadCase{"scrape_configs:\n  - job_name: a\n    scheme: ftp\n", "p.yml:3: key 'scheme'"},
-        BadCase{"foresight:\n  collection:\n    hostcollector: true\n", "p.yml:3: key 'hostcollector'"}));
+        BadCase{"foresight:\n  collection:\n    hostcollector: true\n", "p.yml:3: key 'hostcollector'"},
+        BadCase{"foresight:\n  events: {name: x}\n", "p.yml:2: key 'events': expected a list"},
+        BadCase{"foresight:\n  events:\n    - start: 2026-01-01\n      end: 2026-01-02\n",
+                "p.yml:3: key 'name': missing"},
+        BadCase{
+            "foresight:\n  events:\n    - name: sale day\n      start: 2026-01-01\n      end: 2026-01-02\n",
+            "p.yml:3: key 'name': \"sale day\" is not a valid event name"},
+        BadCase{"foresight:\n  events:\n    - name: none\n      start: 2026-01-01\n      end: 2026-01-02\n",
+                "p.yml:3: key 'name'"},
+        BadCase{"foresight:\n  events:\n    - name: a\n      start: 2026-13-01\n      end: 2026-01-02\n",
+                "p.yml:4: key 'start': \"2026-13-01\" is not an RFC 3339 time"},
+        BadCase{"foresight:\n  events:\n    - name: a\n      start: 2026-01-02\n",
+                "p.yml:3: key 'end': missing"},
+        BadCase{"foresight:\n  events:\n    - name: a\n      start: 2026-01-02\n      end: 2026-01-01\n",
+                "p.yml:5: key 'end': must be after start"},
+        BadCase{"foresight:\n  events:\n    - name: a\n      start: 2026-01-01\n      end: 2026-01-03\n"
+                "      recurrence: daily\n",
+                "p.yml:5: key 'end': a daily event cannot last longer than its recurrence"},
+        BadCase{"foresight:\n  events:\n    - name: a\n      start: 2026-01-01\n      end: 2026-01-02\n"
+                "      recurrence: fortnightly\n",
+                "p.yml:6: key 'recurrence': \"fortnightly\" is not one of none, daily"},
+        BadCase{"foresight:\n  events:\n    - name: a\n      start: 2026-01-01\n      end: 2026-01-02\n"
+                "      every: 2\n",
+                "p.yml:6: key 'every': unknown key in events"}));
 
 }  // namespace
 }  // namespace foresight::collection

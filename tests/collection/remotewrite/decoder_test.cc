@@ -42,6 +42,12 @@ testpb::WriteRequest Reference() {
   auto* md = req.add_metadata();
   md->set_metric_family_name("up");
   md->set_help("help");
+  auto* md2 = req.add_metadata();
+  md2->set_type(5);  // SUMMARY
+  md2->set_metric_family_name("rpc_duration_seconds");
+  md2->set_help("RPC latency, \"quoted\" \xe2\x82\xac.");
+  md2->set_unit("seconds");
+  req.add_metadata()->set_type(-3);  // out of the enum, no name
   return req;
 }
 
@@ -69,7 +75,19 @@ TEST(RemoteWriteDecoder, MatchesLibprotobuf) {
   EXPECT_TRUE(storage::IsStaleNaN(got.samples(0)[3].v));
   EXPECT_EQ(got.exemplars(), 1u);
   EXPECT_EQ(got.histograms(), 1u);
-  EXPECT_EQ(got.metadata(), 1u);
+  ASSERT_EQ(got.metadata().size(), static_cast<size_t>(ref.metadata_size()));
+  for (int i = 0; i < ref.metadata_size(); ++i) {
+    const MetricMetadataView& m = got.metadata()[i];
+    EXPECT_EQ(m.type, ref.metadata(i).type());
+    EXPECT_EQ(m.family, ref.metadata(i).metric_family_name());
+    EXPECT_EQ(m.help, ref.metadata(i).help());
+    EXPECT_EQ(m.unit, ref.metadata(i).unit());
+  }
+  EXPECT_EQ(MetricMetadataTypeName(got.metadata()[0].type), "unknown");
+  EXPECT_EQ(MetricMetadataTypeName(got.metadata()[1].type), "summary");
+  EXPECT_EQ(MetricMetadataTypeName(got.metadata()[2].type), "unknown");
+  EXPECT_EQ(MetricMetadataTypeName(1), "counter");
+  EXPECT_EQ(MetricMetadataTypeName(7), "stateset");
   // Views point into the input: zero copy.
   EXPECT_GE(got.labels(0)[0].name.data(), wire.data());
   EXPECT_LT(got.labels(0)[0].name.data(), wire.data() + wire.size());
@@ -132,6 +150,11 @@ TEST(RemoteWriteDecoder, RejectsMalformedInput) {
   EXPECT_THAT(Error(std::string("\x48") + std::string(10, '\xff') + "\x01"), HasSubstr("varint"));
   EXPECT_THAT(Error(std::string("\x48") + std::string(9, '\xff') + "\x02"), HasSubstr("overflows"));
   EXPECT_THAT(Error(std::string("\x48\x80", 2)), HasSubstr("truncated varint"));
+  // MetricMetadata: the family name as a varint, the type as bytes, help that is not UTF-8.
+  EXPECT_THAT(Error(std::string("\x1a\x02\x10\x01", 4)), HasSubstr("wire type 0, want 2"));
+  EXPECT_THAT(Error(std::string("\x1a\x03\x0a\x01x", 5)), HasSubstr("wire type 2, want 0"));
+  EXPECT_THAT(Error(std::string("\x1a\x04\x22\x02\xc3\x28", 6)), HasSubstr("help is not valid UTF-8"));
+  EXPECT_THAT(Error(std::string("\x1a\x03\x2a\x05u", 5)), HasSubstr("MetricMetadata.unit: length 5"));
   // Truncated fixed64 inside a Sample.
   EXPECT_THAT(Error(std::string("\x0a\x05\x12\x03\x09\x00\x00", 7)), HasSubstr("truncated fixed64"));
   // Non-UTF-8 label name and value.

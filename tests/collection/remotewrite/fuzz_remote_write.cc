@@ -19,6 +19,12 @@ size_t Touch(const foresight::collection::DecodedWriteRequest& req) {
     }
     for (const auto& s : req.samples(i)) n += static_cast<size_t>(s.t) + (s.v == s.v ? 1 : 0);
   }
+  for (const auto& m : req.metadata()) {
+    n += static_cast<size_t>(m.type);
+    for (std::string_view f : {m.family, m.help, m.unit}) {
+      for (char c : f) n += static_cast<unsigned char>(c);
+    }
+  }
   return n;
 }
 

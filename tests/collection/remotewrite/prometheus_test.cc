@@ -1,7 +1,8 @@
 // A real Prometheus 2.42 (/usr/bin/prometheus) remote-writes to Foresight's receiver: the test runs a
 // web::Server on a loopback port with the receiver and a temporary storage::DB, starts Prometheus scraping
 // itself (and a real node exporter when installed) every second, waits ~15 s, then checks that every series
-// Prometheus stored (its /api/v1/series, read over HTTP with libcurl) also exists in Foresight.
+// Prometheus stored (its /api/v1/series, read over HTTP with libcurl) also exists in Foresight, and that the
+// metric metadata Prometheus lists (its /api/v1/metadata) reached Foresight's metadata store.
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -11,6 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -116,10 +118,13 @@ TEST(PrometheusRemoteWrite, EverySeriesPrometheusStoredReachesForesight) {
   auto db = storage::DB::Open(o);
   ASSERT_TRUE(db.ok()) << db.status();
   RemoteWriteStats stats;
+  MetadataStore metadata;
   web::ServerOptions so;
   so.listen_address = "127.0.0.1:0";
   web::Server server(so);
-  ASSERT_TRUE(RegisterRemoteWriteRoute(server.router(), **db, &stats).ok());
+  RemoteWriteOptions rw;
+  rw.metadata = &metadata;
+  ASSERT_TRUE(RegisterRemoteWriteRoute(server.router(), **db, &stats, rw).ok());
   ASSERT_TRUE(server.Start().ok());
 
   uint16_t prom_port = FreePort(), node_port = FreePort();
@@ -133,7 +138,8 @@ TEST(PrometheusRemoteWrite, EverySeriesPrometheusStoredReachesForesight) {
                     : "")
       << "remote_write:\n  - url: http://127.0.0.1:" << server.port() << "/api/v1/write\n"
       << "    queue_config:\n      batch_send_deadline: 1s\n      min_backoff: 100ms\n      max_backoff: "
-         "1s\n";
+         "1s\n"
+      << "    metadata_config:\n      send: true\n      send_interval: 1s\n";
   std::unique_ptr<Child> node;
   if (with_node) {
     node = std::make_unique<Child>(std::vector<std::string>{kNodeExporter, "--web.listen-address=127.0.0.1:" +
@@ -154,7 +160,31 @@ TEST(PrometheusRemoteWrite, EverySeriesPrometheusStoredReachesForesight) {
                                  std::to_string(now - 60) + "&end=" + std::to_string(now - 3),
                              &code);
   ASSERT_EQ(code, 200) << body << "\nsee " << (dir / "prometheus.log");
+  std::string metadata_body =
+      HttpGet("http://127.0.0.1:" + std::to_string(prom_port) + "/api/v1/metadata", &code);
+  ASSERT_EQ(code, 200) << metadata_body;
   std::this_thread::sleep_for(std::chrono::seconds(3));  // what Prometheus had 3 s ago has been sent by now
+
+  // Metadata: every (family, type, help, unit) Prometheus lists was sent and stored.
+  auto prom_metadata = nlohmann::json::parse(metadata_body)["data"];
+  auto ours_metadata = metadata.Get();
+  size_t md_total = 0, md_missing = 0;
+  std::string md_examples;
+  for (const auto& [family, variants] : prom_metadata.items()) {
+    for (const auto& v : variants) {
+      ++md_total;
+      const FamilyMetadata want{v["type"].get<std::string>(), v["help"].get<std::string>(),
+                                v["unit"].get<std::string>()};
+      const auto& have = ours_metadata[family];
+      if (std::find(have.begin(), have.end(), want) == have.end() && ++md_missing <= 5) {
+        md_examples += family + " " + want.type + " \"" + want.help + "\"\n";
+      }
+    }
+  }
+  EXPECT_GT(md_total, 50u);
+  EXPECT_EQ(md_missing, 0u) << "of " << md_total << " metadata entries, e.g.\n" << md_examples;
+  EXPECT_EQ(ours_metadata["prometheus_http_requests_total"].at(0).type, "counter");
+  EXPECT_GT(stats.metadata_stored.load(), 0u);
 
   auto doc = nlohmann::json::parse(body);
   std::set<std::string> ours = ForesightSeries(**db);
@@ -179,8 +209,10 @@ TEST(PrometheusRemoteWrite, EverySeriesPrometheusStoredReachesForesight) {
   EXPECT_EQ(stats.requests_invalid.load(), 0u);
   EXPECT_EQ(stats.requests_failed.load(), 0u);
   std::printf(
-      "Prometheus stored %zu series (%zu from node exporter); Foresight has %zu series, %llu samples\n",
-      total, node_series, ours.size(), static_cast<unsigned long long>(stats.samples_ingested.load()));
+      "Prometheus stored %zu series (%zu from node exporter); Foresight has %zu series, %llu samples; "
+      "%zu metadata entries listed by Prometheus, all stored (%llu received)\n",
+      total, node_series, ours.size(), static_cast<unsigned long long>(stats.samples_ingested.load()),
+      md_total, static_cast<unsigned long long>(stats.metadata_stored.load()));
   server.Stop();
   db->reset();
   fs::remove_all(dir);

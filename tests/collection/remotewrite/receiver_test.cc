@@ -59,7 +59,9 @@ class ReceiverTest : public ::testing::Test {
     auto db = storage::DB::Open(o);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
-    ASSERT_TRUE(RegisterRemoteWriteRoute(router_, *db_, &stats_).ok());
+    RemoteWriteOptions options;
+    options.metadata = &metadata_;
+    ASSERT_TRUE(RegisterRemoteWriteRoute(router_, *db_, &stats_, options).ok());
   }
   void TearDown() override {
     db_.reset();
@@ -96,6 +98,7 @@ class ReceiverTest : public ::testing::Test {
   std::filesystem::path dir_;
   std::unique_ptr<storage::DB> db_;
   RemoteWriteStats stats_;
+  MetadataStore metadata_;
   web::Router router_;
 };
 
@@ -121,6 +124,71 @@ TEST_F(ReceiverTest, RoundTripsSeriesAndSamples) {
   AddSeries(&next, {{"__name__", "up"}, {"instance", "a:9100"}, {"job", "node"}}, {{4000, 1}});
   EXPECT_EQ(Post(next).status, 204);
   EXPECT_EQ(All()[R"(up{instance="a:9100", job="node"})"].size(), 4u);
+}
+
+void AddMetadata(testpb::WriteRequest* req, int type, const std::string& family, const std::string& help,
+                 const std::string& unit) {
+  auto* md = req->add_metadata();
+  md->set_type(type);
+  md->set_metric_family_name(family);
+  md->set_help(help);
+  md->set_unit(unit);
+}
+
+TEST_F(ReceiverTest, StoresMetadataForTheMetadataApi) {
+  // As Prometheus sends it: a request of metadata only, from its targets' scrape caches.
+  testpb::WriteRequest req;
+  AddMetadata(&req, 1, "http_requests_total", "Requests served.", "");
+  AddMetadata(&req, 3, "rpc_duration_seconds", "RPC latency.", "seconds");
+  AddMetadata(&req, 2, "", "no family name", "");
+  EXPECT_EQ(Post(req).status, 204);
+  auto md = metadata_.Get();
+  ASSERT_EQ(md.size(), 2u);
+  ASSERT_EQ(md["http_requests_total"].size(), 1u);
+  EXPECT_EQ(md["http_requests_total"][0], (FamilyMetadata{"counter", "Requests served.", ""}));
+  EXPECT_EQ(md["rpc_duration_seconds"][0], (FamilyMetadata{"histogram", "RPC latency.", "seconds"}));
+  EXPECT_EQ(stats_.metadata_stored.load(), 2u);
+  EXPECT_EQ(stats_.metadata_ignored.load(), 1u);
+
+  // Sent again (every send_interval) it is not duplicated; a changed help is a second variant, newest first.
+  testpb::WriteRequest again;
+  AddMetadata(&again, 1, "http_requests_total", "Requests served.", "");
+  AddMetadata(&again, 1, "http_requests_total", "HTTP requests served.", "");
+  AddSeries(&again, {{"__name__", "http_requests_total"}}, {{1000, 5}});
+  EXPECT_EQ(Post(again).status, 204);
+  md = metadata_.Get("http_requests_total");
+  ASSERT_EQ(md.size(), 1u);
+  ASSERT_EQ(md["http_requests_total"].size(), 2u);
+  EXPECT_EQ(md["http_requests_total"][0].help, "HTTP requests served.");
+  EXPECT_EQ(md["http_requests_total"][1].help, "Requests served.");
+
+  // Metadata is kept even when samples of the same request are refused.
+  testpb::WriteRequest refused;
+  AddMetadata(&refused, 2, "temperature_celsius", "Temperature.", "celsius");
+  AddSeries(&refused, {{"__name__", "http_requests_total"}}, {{500, 1}});  // out of order
+  EXPECT_EQ(Post(refused).status, 400);
+  EXPECT_EQ(metadata_.Get("temperature_celsius")["temperature_celsius"][0].unit, "celsius");
+
+  // A malformed request stores nothing.
+  std::string bad = std::string("\x1a\x07\x12\x01x\x22\x02\xc3\x28", 9);
+  EXPECT_EQ(PostBody(Snappy(bad)).status, 400);
+  EXPECT_TRUE(metadata_.Get("x").empty());
+}
+
+TEST(MetadataStore, BoundsFamiliesAndVariants) {
+  MetadataStore store({.max_families = 2, .max_variants = 2});
+  EXPECT_TRUE(store.Put("a", {"counter", "1", ""}));
+  EXPECT_TRUE(store.Put("b", {"gauge", "1", ""}));
+  EXPECT_FALSE(store.Put("c", {"gauge", "1", ""}));  // full: new families are refused
+  EXPECT_FALSE(store.Put("", {"gauge", "1", ""}));
+  EXPECT_TRUE(store.Put("a", {"counter", "2", ""}));
+  EXPECT_TRUE(store.Put("a", {"counter", "1", ""}));  // seen again: now the newest
+  EXPECT_TRUE(store.Put("a", {"counter", "3", ""}));  // replaces "2", the least recently seen
+  auto all = store.Get();
+  EXPECT_EQ(store.families(), 2u);
+  ASSERT_EQ(all["a"].size(), 2u);
+  EXPECT_EQ(all["a"][0].help, "3");
+  EXPECT_EQ(all["a"][1].help, "1");
 }
 
 TEST_F(ReceiverTest, KeepsStaleMarkersBitForBit) {
