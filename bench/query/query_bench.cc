@@ -3,7 +3,10 @@
 // query API), Prometheus 2.42 and VictoriaMetrics 1.79 (both by remote write), then a dashboard-like set of
 // queries over HTTP against each; prints the median latency per system and the ratios.
 //
-//   query_bench [--instances=20] [--hours=12] [--runs=5] [--no-prometheus] [--no-vm]
+//   query_bench [--instances=20] [--hours=12] [--runs=5] [--no-prometheus] [--no-vm] [--breakdown]
+//
+// --breakdown also times, in process, Foresight's engine alone, its JSON encoding and its HTTP handler
+// (no network), to show where the time goes.
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -18,6 +21,7 @@
 #include "bench/common/node_exporter_replay.h"
 #include "peer.h"
 #include "query/api/api.h"
+#include "query/api/handlers.h"
 #include "storage/db.h"
 #include "web/http/server.h"
 
@@ -33,6 +37,7 @@ struct Flags {
   int runs = 5;
   bool prometheus = true;
   bool vm = true;
+  bool breakdown = false;
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -45,6 +50,7 @@ Flags ParseFlags(int argc, char** argv) {
     if (a.rfind("--runs=", 0) == 0) f.runs = val();
     if (a == "--no-prometheus") f.prometheus = false;
     if (a == "--no-vm") f.vm = false;
+    if (a == "--breakdown") f.breakdown = true;
   }
   return f;
 }
@@ -256,6 +262,44 @@ int main(int argc, char** argv) {
     double v = vm_url.empty() ? NAN : TimeQuery(url_for(vm_url, q, true), flags.runs, &bv);
     std::printf("%-22s %10.1f %10.1f %10.1f %9.2f %9.2f %8zu %8zu %8zu\n", q.name, f, p, v, f / p, f / v,
                 bf / 1024, bp / 1024, bv / 1024);
+    if (flags.breakdown) {
+      std::vector<double> ms, json_ms;
+      for (int r = 0; r <= flags.runs; ++r) {
+        auto t0 = std::chrono::steady_clock::now();
+        auto res = q.range ? engine.Range(**db, q.expr, (start / 1000) * 1000, (end / 1000) * 1000, 60000)
+                           : engine.Instant(**db, q.expr, (end / 1000) * 1000);
+        auto t1 = std::chrono::steady_clock::now();
+        if (!res.ok()) {
+          std::fprintf(stderr, "engine: %s\n", std::string(res.status().message()).c_str());
+          continue;
+        }
+        std::string body;
+        query::api::AppendResult(&body, *res);
+        auto t2 = std::chrono::steady_clock::now();
+        if (r > 0) ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+        if (r > 0) json_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+      }
+      std::vector<double> dispatch_ms;
+      for (int r = 0; r <= flags.runs; ++r) {
+        web::Request req;
+        req.method = "GET";
+        req.path = q.range ? "/api/v1/query_range" : "/api/v1/query";
+        req.params.Add("query", q.expr);
+        if (q.range) {
+          req.params.Add("start", std::to_string(start / 1000));
+          req.params.Add("end", std::to_string(end / 1000));
+          req.params.Add("step", "60");
+        } else {
+          req.params.Add("time", std::to_string(end / 1000));
+        }
+        auto t0 = std::chrono::steady_clock::now();
+        auto res = server.router().Dispatch(req);
+        auto t1 = std::chrono::steady_clock::now();
+        if (r > 0) dispatch_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
+      }
+      std::printf("%-22s %10.1f engine, %.1f JSON, %.1f handler (in process)\n", "", MedianMs(ms),
+                  MedianMs(json_ms), MedianMs(dispatch_ms));
+    }
   }
   server.Stop(std::chrono::milliseconds(100));
   prom.Stop();

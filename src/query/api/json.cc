@@ -23,7 +23,9 @@ void AppendFloat(std::string* out, double v) {
 void AppendSampleTime(std::string* out, int64_t ms) {
   uint64_t u = ms < 0 ? -static_cast<uint64_t>(ms) : static_cast<uint64_t>(ms);
   if (ms < 0) out->push_back('-');
-  out->append(std::to_string(u / 1000));
+  char digits[24];
+  auto r = std::to_chars(digits, digits + sizeof(digits), u / 1000);
+  out->append(digits, r.ptr);
   uint64_t frac = u % 1000;
   if (frac != 0) {
     char buf[5] = {'.', static_cast<char>('0' + frac / 100), static_cast<char>('0' + frac / 10 % 10),

@@ -101,6 +101,11 @@ void AppendResult(std::string* out, const Result& r) {
     }
     out->append("]}");
   } else if (const auto* m = std::get_if<Matrix>(&r.value)) {
+    // Room for a typical point ([1700000000,"0.012345678901234"]) and series header: the body is allocated
+    // once (a large body that regrows is copied into fresh pages each time).
+    size_t points = 0;
+    for (const auto& series : *m) points += series.points.size();
+    out->reserve(out->size() + points * 40 + m->size() * 160 + 64);
     out->append(R"({"resultType":"matrix","result":[)");
     for (size_t i = 0; i < m->size(); ++i) {
       if (i) out->push_back(',');

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -15,13 +16,88 @@ namespace {
 
 using promql::AggOp;
 
+// Prometheus 2.42 keeps topk/bottomk candidates in a Go container/heap of at most k elements (smallest on
+// top for topk, largest for bottomk). A strictly better sample replaces the top by heap.Pop then heap.Push,
+// and the heap is finally sorted with Go 1.19's sort.Sort. Which of several equal values survive, and their
+// output order, follow from these exact sift steps, so they are reproduced one for one (the differential
+// test compares tied inputs with a running Prometheus 2.42).
+class SelectionHeap {
+ public:
+  SelectionHeap(bool top, size_t k) : top_(top), k_(k) {}
+
+  void Offer(const StepSample* s) {
+    if (items_.size() < k_) {
+      items_.push_back(s);
+      Up(items_.size() - 1);
+      return;
+    }
+    double head = items_[0]->v;
+    bool better = top_ ? head < s->v : head > s->v;
+    if (better || (std::isnan(head) && !std::isnan(s->v))) {
+      size_t last = items_.size() - 1;  // heap.Pop: the top goes last, the rest is sifted down
+      std::swap(items_[0], items_[last]);
+      Down(0, last);
+      items_[last] = s;  // heap.Push in the freed slot
+      Up(last);
+    }
+  }
+
+  // The heap in output order: sort.Sort(sort.Reverse(heap)). Go 1.19's pdqsort is an insertion sort up to
+  // 12 elements; larger heaps are sorted stably, which can order equal values differently from Go.
+  const std::vector<const StepSample*>& Sorted() {
+    auto reversed_less = [this](size_t i, size_t j) { return Less(j, i); };
+    if (items_.size() <= 12) {
+      for (size_t i = 1; i < items_.size(); ++i) {
+        for (size_t j = i; j > 0 && reversed_less(j, j - 1); --j) std::swap(items_[j], items_[j - 1]);
+      }
+    } else {
+      std::stable_sort(items_.begin(), items_.end(),
+                       [this](const StepSample* a, const StepSample* b) { return LessValues(b->v, a->v); });
+    }
+    return items_;
+  }
+
+ private:
+  // vectorByValueHeap / vectorByReverseValueHeap: a NaN on the left is always "less".
+  bool LessValues(double a, double b) const {
+    if (std::isnan(a)) return true;
+    return top_ ? a < b : a > b;
+  }
+  bool Less(size_t i, size_t j) const { return LessValues(items_[i]->v, items_[j]->v); }
+
+  void Up(size_t j) {
+    while (j > 0) {
+      size_t parent = (j - 1) / 2;
+      if (!Less(j, parent)) break;
+      std::swap(items_[parent], items_[j]);
+      j = parent;
+    }
+  }
+
+  // Go's down(h, i0, n) over the first n elements.
+  void Down(size_t i0, size_t n) {
+    size_t i = i0;
+    while (true) {
+      size_t j = 2 * i + 1;
+      if (j >= n) break;
+      if (j + 1 < n && Less(j + 1, j)) ++j;
+      if (!Less(j, i)) break;
+      std::swap(items_[i], items_[j]);
+      i = j;
+    }
+  }
+
+  bool top_;
+  size_t k_;
+  std::vector<const StepSample*> items_;
+};
+
 struct Group {
-  LabelsPtr labels;
   double value = 0;
   double mean = 0;
   double count = 0;
-  std::vector<const StepSample*> members;  // topk, bottomk, quantile
-  std::vector<double> values;
+  std::vector<double> values;         // quantile
+  std::optional<SelectionHeap> heap;  // topk, bottomk
 };
 
 bool IsValidLabelName(std::string_view n) {
@@ -50,25 +126,37 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
   std::vector<std::string> grouping = e.grouping;
   bool on = !e.without;
   if (op == AggOp::kCountValues && on) grouping.push_back(value_label);
-  // Group labels per input label set, cached across steps.
-  absl::flat_hash_map<const Labels*, std::pair<uint64_t, LabelsPtr>> group_of;
-  auto group_key = [&](const LabelsPtr& l) -> const std::pair<uint64_t, LabelsPtr>& {
-    auto it = group_of.find(l.get());
-    if (it != group_of.end()) return it->second;
+  auto group_labels = [&](const Labels& l) {
     LabelsBuilder b;
     if (on) {
-      for (const auto& x : *l) {
+      for (const auto& x : l) {
         if (std::find(grouping.begin(), grouping.end(), x.name) != grouping.end()) b.Set(x.name, x.value);
       }
     } else {
-      b = LabelsBuilder(*l);
+      b = LabelsBuilder(l);
       for (const auto& g : grouping) b.Del(g);
       b.Del(kMetricNameLabel);
     }
-    auto res = std::make_pair(l->HashFor(grouping, on), std::make_shared<const Labels>(b.Build()));
-    return group_of.emplace(l.get(), std::move(res)).first->second;
+    return std::make_shared<const Labels>(b.Build());
+  };
+  // Dense group ids: by grouping hash (as Prometheus), and per input Labels object so that the steps of a
+  // series look their group up without hashing labels again.
+  std::vector<LabelsPtr> id_labels;
+  absl::flat_hash_map<uint64_t, uint32_t> id_of_key;
+  PositionalCache<uint32_t> id_of_labels;
+  auto id_for_key = [&](uint64_t key, const Labels& l) {
+    auto [it, inserted] = id_of_key.emplace(key, static_cast<uint32_t>(id_labels.size()));
+    if (inserted) id_labels.push_back(group_labels(l));
+    return it->second;
+  };
+  auto group_id = [&](size_t position, const LabelsPtr& l) {
+    return id_of_labels.Get(position, l.get(), [&] { return id_for_key(l->HashFor(grouping, on), *l); });
   };
 
+  std::vector<Group> groups;    // by group id, valid when stamp[id] is the current step
+  std::vector<size_t> stamp;    // step + 1 at which the group was last started
+  std::vector<uint32_t> order;  // this step's groups in order of first appearance (Prometheus' output)
+  StepVector relabelled;
   for (size_t i = 0; i < n; ++i) {
     if (i % 64 == 0) {
       if (auto st = ev.CheckAlive(); !st.ok()) return st;
@@ -84,9 +172,9 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
       if (k < 1) continue;
     }
     // count_values rewrites each sample's labels before grouping.
-    StepVector relabelled;
     const StepVector* input = &vec;
     if (op == AggOp::kCountValues) {
+      relabelled.clear();
       relabelled.reserve(vec.size());
       for (const auto& s : vec) {
         auto l = std::make_shared<const Labels>(
@@ -95,44 +183,32 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
       }
       input = &relabelled;
     }
-    std::vector<Group> groups;
-    absl::flat_hash_map<uint64_t, size_t> index;
-    for (const auto& s : *input) {
-      uint64_t key;
-      LabelsPtr glabels;
-      if (op == AggOp::kCountValues) {
-        key = s.metric->HashFor(grouping, on);
-        LabelsBuilder b;
-        if (on) {
-          for (const auto& x : *s.metric) {
-            if (std::find(grouping.begin(), grouping.end(), x.name) != grouping.end()) b.Set(x.name, x.value);
-          }
-        } else {
-          b = LabelsBuilder(*s.metric);
-          for (const auto& g : grouping) b.Del(g);
-          b.Del(kMetricNameLabel);
-        }
-        glabels = std::make_shared<const Labels>(b.Build());
-      } else {
-        const auto& gk = group_key(s.metric);
-        key = gk.first;
-        glabels = gk.second;
+    order.clear();
+    for (size_t pos = 0; pos < input->size(); ++pos) {
+      const StepSample& s = (*input)[pos];
+      uint32_t id = op == AggOp::kCountValues ? id_for_key(s.metric->HashFor(grouping, on), *s.metric)
+                                              : group_id(pos, s.metric);
+      if (id >= groups.size()) {
+        groups.resize(id_labels.size());
+        stamp.resize(id_labels.size(), 0);
       }
-      auto [it, inserted] = index.emplace(key, groups.size());
-      if (inserted) {
-        Group g;
-        g.labels = std::move(glabels);
+      Group& g = groups[id];
+      if (stamp[id] != i + 1) {
+        stamp[id] = i + 1;
+        order.push_back(id);
         g.value = s.v;
         g.mean = s.v;
         g.count = 1;
         if (op == AggOp::kStddev || op == AggOp::kStdvar) g.value = 0;
         if (op == AggOp::kGroup) g.value = 1;
-        g.members.push_back(&s);
-        g.values.push_back(s.v);
-        groups.push_back(std::move(g));
+        g.values.clear();
+        if (op == AggOp::kQuantile) g.values.push_back(s.v);
+        if (op == AggOp::kTopk || op == AggOp::kBottomk) {
+          g.heap.emplace(op == AggOp::kTopk, static_cast<size_t>(k));
+          g.heap->Offer(&s);
+        }
         continue;
       }
-      Group& g = groups[it->second];
       switch (op) {
         case AggOp::kSum:
           g.value += s.v;
@@ -167,15 +243,17 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
         }
         case AggOp::kTopk:
         case AggOp::kBottomk:
+          g.heap->Offer(&s);
+          break;
         case AggOp::kQuantile:
-          g.members.push_back(&s);
           g.values.push_back(s.v);
           break;
       }
     }
     StepVector& res = out.vec[i];
     int64_t ts = ev.StepTime(i);
-    for (auto& g : groups) {
+    for (uint32_t id : order) {
+      Group& g = groups[id];
       double v = g.value;
       switch (op) {
         case AggOp::kAvg:
@@ -195,23 +273,13 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
           v = Quantile(p, g.values);
           break;
         case AggOp::kTopk:
-        case AggOp::kBottomk: {
-          bool top = op == AggOp::kTopk;
-          auto& m = g.members;
-          // NaN ranks last either way; ties keep their input order.
-          std::stable_sort(m.begin(), m.end(), [top](const StepSample* a, const StepSample* b) {
-            if (std::isnan(a->v)) return false;
-            if (std::isnan(b->v)) return true;
-            return top ? a->v > b->v : a->v < b->v;
-          });
-          size_t take = std::min<size_t>(m.size(), static_cast<size_t>(k));
-          for (size_t j = 0; j < take; ++j) res.push_back(StepSample{m[j]->metric, m[j]->v, ts});
+        case AggOp::kBottomk:
+          for (const StepSample* m : g.heap->Sorted()) res.push_back(StepSample{m->metric, m->v, ts});
           continue;
-        }
         default:
           break;
       }
-      res.push_back(StepSample{g.labels, v, ts});
+      res.push_back(StepSample{id_labels[id], v, ts});
     }
   }
   return out;

@@ -219,6 +219,7 @@ absl::StatusOr<Value> EvalBinaryOp(Evaluator& ev, const Expr& e, Value lhs, Valu
   if (lhs.type == ValueType::kVector && rhs.type == ValueType::kVector) {
     const VectorMatching& m = *e.matching;
     ResultLabelCache cache;
+    DuplicateLabelsChecker dup;
     for (size_t i = 0; i < n; ++i) {
       if (i % 64 == 0) {
         if (auto st = ev.CheckAlive(); !st.ok()) return st;
@@ -230,7 +231,7 @@ absl::StatusOr<Value> EvalBinaryOp(Evaluator& ev, const Expr& e, Value lhs, Valu
         if (!r.ok()) return r.status();
         out.vec[i] = std::move(*r);
       }
-      if (auto st = CheckDuplicateLabels(out.vec[i]); !st.ok()) return st;
+      if (auto st = dup.Check(out.vec[i]); !st.ok()) return st;
     }
     return out;
   }
@@ -239,6 +240,7 @@ absl::StatusOr<Value> EvalBinaryOp(Evaluator& ev, const Expr& e, Value lhs, Valu
   Value& vec = swap ? rhs : lhs;
   Value& sc = swap ? lhs : rhs;
   NameDropper drop;
+  DuplicateLabelsChecker dup;
   for (size_t i = 0; i < n; ++i) {
     for (auto& s : vec.vec[i]) {
       double lv = s.v, rv = sc.scalar[i];
@@ -253,7 +255,7 @@ absl::StatusOr<Value> EvalBinaryOp(Evaluator& ev, const Expr& e, Value lhs, Valu
       LabelsPtr metric = (DropsName(op) || e.return_bool) ? drop(s.metric) : s.metric;
       out.vec[i].push_back(StepSample{std::move(metric), value, s.t});
     }
-    if (auto st = CheckDuplicateLabels(out.vec[i]); !st.ok()) return st;
+    if (auto st = dup.Check(out.vec[i]); !st.ok()) return st;
   }
   return out;
 }

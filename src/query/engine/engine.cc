@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "absl/container/flat_hash_map.h"
 #include "query/engine/evaluator.h"
+#include "query/engine/worker_pool.h"
 #include "query/promql/parser.h"
 
 namespace foresight::query {
@@ -147,7 +149,13 @@ absl::Status RegisterExtensionFunction(promql::FunctionDef def, ExtensionFunctio
   return absl::OkStatus();
 }
 
-Engine::Engine(EngineOptions options) : options_(options) {}
+Engine::Engine(EngineOptions options) : options_(options) {
+  int threads = options_.eval_threads > 0 ? options_.eval_threads
+                                          : static_cast<int>(std::thread::hardware_concurrency());
+  if (threads > 1) pool_ = std::make_unique<internal::WorkerPool>(threads);
+}
+
+Engine::~Engine() = default;
 
 absl::StatusOr<Result> Engine::Instant(storage::Queryable& db, std::string_view query, int64_t time_ms,
                                        const QueryOptions& opts) {
@@ -177,8 +185,8 @@ absl::StatusOr<Result> Engine::RangeExpr(storage::Queryable& db, const Expr& exp
   }
   if (end_ms < start_ms)
     return QueryError(ErrorType::kBadData, "end timestamp must not be before start time");
-  // As Prometheus' API: at most 11,000 points per series.
-  if ((static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms)) / static_cast<uint64_t>(step_ms) >=
+  // As Prometheus' API: refused when (end - start) / step > 11,000, i.e. at most 11,001 points per series.
+  if ((static_cast<uint64_t>(end_ms) - static_cast<uint64_t>(start_ms)) / static_cast<uint64_t>(step_ms) >
       11000) {
     return QueryError(ErrorType::kBadData,
                       "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
@@ -218,6 +226,7 @@ absl::StatusOr<Result> Engine::Exec(storage::Queryable& db, const Expr& expr, in
   ctx.max_samples = options_.max_samples;
   ctx.deadline = deadline;
   ctx.cancel = opts.cancel;
+  ctx.pool = pool_.get();
   int64_t mint = storage::kMaxTime, maxt = storage::kMinTime;
   TimeRange(expr, start, end, start, end, ctx.lookback, &mint, &maxt);
   if (mint > maxt) mint = maxt = start;
@@ -264,26 +273,21 @@ absl::StatusOr<Result> Engine::Exec(storage::Queryable& db, const Expr& expr, in
     for (size_t i = 0; i < v->scalar.size(); ++i) s.points.push_back(Point{ev.StepTime(i), v->scalar[i]});
     m.push_back(std::move(s));
   } else {
-    absl::flat_hash_map<const Labels*, size_t> by_ptr;
+    internal::PositionalCache<size_t> by_ptr;
     absl::flat_hash_map<uint64_t, std::vector<size_t>> by_hash;
     for (size_t i = 0; i < v->vec.size(); ++i) {
-      for (const auto& s : v->vec[i]) {
-        auto it = by_ptr.find(s.metric.get());
-        size_t idx;
-        if (it != by_ptr.end()) {
-          idx = it->second;
-        } else {
+      const auto& step = v->vec[i];
+      for (size_t k = 0; k < step.size(); ++k) {
+        const auto& s = step[k];
+        size_t idx = by_ptr.Get(k, s.metric.get(), [&] {
           auto& cands = by_hash[s.metric->Hash()];
-          idx = m.size();
           for (size_t c : cands) {
-            if (m[c].metric == *s.metric) idx = c;
+            if (m[c].metric == *s.metric) return c;
           }
-          if (idx == m.size()) {
-            m.push_back(Series{*s.metric, {}});
-            cands.push_back(idx);
-          }
-          by_ptr.emplace(s.metric.get(), idx);
-        }
+          m.push_back(Series{*s.metric, {}});
+          cands.push_back(m.size() - 1);
+          return m.size() - 1;
+        });
         m[idx].points.push_back(Point{ev.StepTime(i), s.v});
       }
     }

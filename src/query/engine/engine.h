@@ -11,6 +11,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string_view>
 
@@ -22,11 +23,18 @@
 
 namespace foresight::query {
 
+namespace internal {
+class WorkerPool;
+}
+
 struct EngineOptions {
   int64_t lookback_delta_ms = 5 * 60 * 1000;  // --query.lookback-delta
   int64_t max_samples = 50'000'000;           // --query.max-samples
   int64_t timeout_ms = 2 * 60 * 1000;         // --query.timeout
   int max_concurrent = 20;                    // --query.max-concurrency
+  // Threads (the query's own included) that evaluate the series of a range function (rate, *_over_time,
+  // ...) in parallel, shared by all queries of the engine: 0 = the hardware's threads, 1 = serial.
+  int eval_threads = 0;
 };
 
 struct QueryOptions {
@@ -37,6 +45,7 @@ struct QueryOptions {
 class Engine {
  public:
   explicit Engine(EngineOptions options = {});
+  ~Engine();
 
   // Evaluates `query` at `time_ms`. Result types: vector, scalar, string, or matrix for a range selector.
   absl::StatusOr<Result> Instant(storage::Queryable& db, std::string_view query, int64_t time_ms,
@@ -62,6 +71,7 @@ class Engine {
   std::mutex mu_;
   std::condition_variable cv_;
   int running_ = 0;
+  std::unique_ptr<internal::WorkerPool> pool_;  // null when eval_threads is 1
 };
 
 // An extension function's arguments at one evaluation step.

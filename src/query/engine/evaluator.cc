@@ -1,5 +1,6 @@
 #include "query/engine/evaluator.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "absl/container/flat_hash_map.h"
@@ -20,15 +21,6 @@ const Expr& Unparen(const Expr& e) {
 
 }  // namespace
 
-std::span<const storage::Sample> WindowCursor::Window(int64_t lo, int64_t hi) {
-  const auto& s = *s_;
-  if (hi_ < lo_) hi_ = lo_;
-  while (lo_ < s.size() && s[lo_].t < lo) ++lo_;
-  if (hi_ < lo_) hi_ = lo_;
-  while (hi_ < s.size() && s[hi_].t <= hi) ++hi_;
-  return std::span<const storage::Sample>(s.data() + lo_, hi_ - lo_);
-}
-
 absl::Status ExecError(std::string msg) { return QueryError(ErrorType::kExecution, std::move(msg)); }
 
 LabelsPtr DropMetricName(const LabelsPtr& l) {
@@ -47,15 +39,28 @@ std::string LabelsString(const Labels& l) {
   return out + "}";
 }
 
-absl::Status CheckDuplicateLabels(const StepVector& v) {
+uint32_t DuplicateLabelsChecker::NewClass(const Labels* l) {
+  auto& same_hash = by_hash_[l->Hash()];
+  uint32_t id = static_cast<uint32_t>(class_labels_.size());
+  for (uint32_t c : same_hash) {
+    if (*class_labels_[c] == *l) id = c;
+  }
+  if (id == class_labels_.size()) {
+    class_labels_.push_back(l);
+    last_step_.push_back(0);
+    same_hash.push_back(id);
+  }
+  return id;
+}
+
+absl::Status DuplicateLabelsChecker::Check(const StepVector& v) {
+  ++step_;
   if (v.size() < 2) return absl::OkStatus();
-  absl::flat_hash_map<uint64_t, const Labels*> seen;
-  seen.reserve(v.size());
-  for (const auto& s : v) {
-    auto [it, inserted] = seen.emplace(s.metric->Hash(), s.metric.get());
-    if (!inserted && *it->second == *s.metric) {
-      return ExecError("vector cannot contain metrics with the same labelset");
-    }
+  for (size_t k = 0; k < v.size(); ++k) {
+    const Labels* l = v[k].metric.get();
+    uint32_t c = class_of_.Get(k, l, [&] { return NewClass(l); });
+    if (last_step_[c] == step_) return ExecError("vector cannot contain metrics with the same labelset");
+    last_step_[c] = step_;
   }
   return absl::OkStatus();
 }
@@ -65,7 +70,7 @@ Evaluator::Evaluator(QueryContext* ctx, int64_t start, int64_t end, int64_t inte
   steps_ = end_ < start_ ? 0 : static_cast<size_t>((end_ - start_) / interval_) + 1;
 }
 
-absl::Status Evaluator::CheckAlive() {
+absl::Status Evaluator::CheckAlive() const {
   if (ctx_->cancel && ctx_->cancel->load(std::memory_order_relaxed)) {
     return QueryError(ErrorType::kCanceled, "query was canceled in expression evaluation");
   }
@@ -75,9 +80,8 @@ absl::Status Evaluator::CheckAlive() {
   return absl::OkStatus();
 }
 
-absl::Status Evaluator::AddSamples(int64_t n) {
-  ctx_->samples += n;
-  if (ctx_->samples > ctx_->max_samples) {
+absl::Status Evaluator::AddSamples(int64_t n) const {
+  if (ctx_->samples.fetch_add(n, std::memory_order_relaxed) + n > ctx_->max_samples) {
     return ExecError("query processing would load too many samples into memory in query execution");
   }
   return absl::OkStatus();
@@ -97,8 +101,9 @@ int64_t Evaluator::AtTime(AtMode at, int64_t at_ms, int64_t ts) const {
   return ts;
 }
 
-absl::StatusOr<std::vector<LoadedSeries>> Evaluator::Select(const Expr& vs, int64_t mint, int64_t maxt,
-                                                            int64_t range, std::string_view func) {
+absl::StatusOr<std::unique_ptr<storage::SeriesSet>> Evaluator::OpenSelect(const Expr& vs, int64_t mint,
+                                                                          int64_t maxt, int64_t range,
+                                                                          std::string_view func) {
   if (auto st = CheckAlive(); !st.ok()) return st;
   storage::SelectHints hints;
   hints.start = mint;
@@ -106,27 +111,50 @@ absl::StatusOr<std::vector<LoadedSeries>> Evaluator::Select(const Expr& vs, int6
   hints.step = steps_ > 1 ? interval_ : 0;
   hints.range = range;
   hints.func = std::string(func);
-  auto set = ctx_->querier->Select(std::span<const Matcher>(vs.matchers), &hints);
-  // Loaded samples stay held until the query ends, so they count against max_samples (a conservative peak).
+  return ctx_->querier->Select(std::span<const Matcher>(vs.matchers), &hints);
+}
+
+absl::Status Evaluator::ReadSeries(const storage::Series& s, int64_t mint, int64_t maxt, LoadedSeries* out) {
+  out->metric = std::make_shared<const Labels>(s.labels());
+  auto it = s.Iterator();
+  return ReadSamples(*it, mint, maxt, &out->samples);
+}
+
+absl::Status Evaluator::ReadSamples(storage::SampleIterator& it, int64_t mint, int64_t maxt,
+                                    std::vector<storage::Sample>* out) const {
+  auto& samples = *out;
+  samples.clear();
+  if (it.Seek(mint)) {
+    do {
+      storage::Sample smp = it.At();
+      if (smp.t > maxt) break;
+      samples.push_back(smp);
+      if (samples.size() == 2 && smp.t > samples[0].t) {
+        // Regular scrapes: the first interval predicts the count, saving the vector's regrowth copies.
+        int64_t interval = smp.t - samples[0].t;
+        uint64_t expect =
+            (static_cast<uint64_t>(maxt) - static_cast<uint64_t>(smp.t)) / static_cast<uint64_t>(interval);
+        samples.reserve(static_cast<size_t>(std::min<uint64_t>(expect + 3, 1u << 20)));
+      }
+    } while (it.Next());
+  }
+  if (auto st = it.Err(); !st.ok()) return st;
+  // Loaded samples count against max_samples for the whole query (a conservative peak, also when streamed).
+  return AddSamples(static_cast<int64_t>(samples.size()));
+}
+
+absl::StatusOr<std::vector<LoadedSeries>> Evaluator::Select(const Expr& vs, int64_t mint, int64_t maxt,
+                                                            int64_t range, std::string_view func) {
+  auto set = OpenSelect(vs, mint, maxt, range, func);
+  if (!set.ok()) return set.status();
   std::vector<LoadedSeries> out;
-  while (set->Next()) {
-    const storage::Series& s = set->At();
+  while ((*set)->Next()) {
     LoadedSeries ls;
-    ls.metric = std::make_shared<const Labels>(s.labels());
-    auto it = s.Iterator();
-    if (it->Seek(mint)) {
-      do {
-        storage::Sample smp = it->At();
-        if (smp.t > maxt) break;
-        ls.samples.push_back(smp);
-      } while (it->Next());
-    }
-    if (auto st = it->Err(); !st.ok()) return st;
-    if (auto st = AddSamples(static_cast<int64_t>(ls.samples.size())); !st.ok()) return st;
+    if (auto st = ReadSeries((*set)->At(), mint, maxt, &ls); !st.ok()) return st;
     out.push_back(std::move(ls));
   }
-  if (auto st = set->Err(); !st.ok()) return st;
-  for (auto& w : set->Warnings()) ctx_->warnings.push_back(w);
+  if (auto st = (*set)->Err(); !st.ok()) return st;
+  for (auto& w : (*set)->Warnings()) ctx_->warnings.push_back(w);
   return out;
 }
 
@@ -139,6 +167,10 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const Expr& e, bool sample_t
   Value out;
   out.type = ValueType::kVector;
   out.vec.resize(steps_);
+  // Each series gives at most one sample per step: reserve that when it is affordable.
+  if (steps_ * series->size() <= (size_t{1} << 21)) {
+    for (auto& step : out.vec) step.reserve(series->size());
+  }
   int64_t points = 0;
   for (const auto& s : *series) {
     size_t idx = 0;
@@ -158,25 +190,72 @@ absl::StatusOr<Value> Evaluator::EvalVectorSelector(const Expr& e, bool sample_t
   return out;
 }
 
-absl::StatusOr<RangeInput> Evaluator::LoadRange(const Expr& arg) {
+absl::StatusOr<RangeInput> Evaluator::LoadRange(const Expr& arg, bool stream) {
   const Expr& e = Unparen(arg);
   if (e.kind == ExprKind::kSubquery) return EvalSubqueryRange(e);
   if (e.kind != ExprKind::kMatrixSelector) return ExecError("expected a range vector");
   const Expr& vs = *e.inner;
   int64_t first = SatSub(AtTime(vs.at, vs.at_ms, start_), vs.offset_ms);
   int64_t last = SatSub(AtTime(vs.at, vs.at_ms, end_), vs.offset_ms);
-  auto series = Select(vs, SatSub(first, e.range_ms), last, e.range_ms, "");
-  if (!series.ok()) return series.status();
   RangeInput in;
   in.range = e.range_ms;
   in.offset = vs.offset_ms;
   in.at = vs.at;
   in.at_ms = vs.at_ms;
+  if (stream) {
+    auto set = OpenSelect(vs, SatSub(first, e.range_ms), last, e.range_ms, "");
+    if (!set.ok()) return set.status();
+    in.stream = std::move(*set);
+    in.stream_mint = SatSub(first, e.range_ms);
+    in.stream_maxt = last;
+    return in;
+  }
+  auto series = Select(vs, SatSub(first, e.range_ms), last, e.range_ms, "");
+  if (!series.ok()) return series.status();
   in.series = std::move(*series);
   for (auto& s : in.series) {
     std::erase_if(s.samples, [](const storage::Sample& x) { return storage::IsStaleNaN(x.v); });
   }
   return in;
+}
+
+absl::StatusOr<bool> Evaluator::NextSeries(RangeInput& in, LoadedSeries* out) {
+  if (!in.stream) return false;
+  if (!in.stream->Next()) {
+    if (auto st = in.stream->Err(); !st.ok()) return st;
+    for (auto& w : in.stream->Warnings()) ctx_->warnings.push_back(w);
+    in.stream.reset();
+    return false;
+  }
+  if (auto st = CheckAlive(); !st.ok()) return st;
+  if (auto st = ReadSeries(in.stream->At(), in.stream_mint, in.stream_maxt, out); !st.ok()) return st;
+  std::erase_if(out->samples, [](const storage::Sample& x) { return storage::IsStaleNaN(x.v); });
+  return true;
+}
+
+absl::StatusOr<std::vector<PendingSeries>> Evaluator::TakePending(RangeInput& in) {
+  std::vector<PendingSeries> out;
+  if (!in.stream) return out;
+  while (in.stream->Next()) {
+    if (out.size() % 1024 == 0) {
+      if (auto st = CheckAlive(); !st.ok()) return st;
+    }
+    const storage::Series& s = in.stream->At();
+    out.push_back(PendingSeries{std::make_shared<const Labels>(s.labels()), s.Iterator()});
+  }
+  if (auto st = in.stream->Err(); !st.ok()) return st;
+  for (auto& w : in.stream->Warnings()) ctx_->warnings.push_back(w);
+  in.stream.reset();
+  return out;
+}
+
+absl::Status Evaluator::ReadPending(const RangeInput& in, PendingSeries& p, LoadedSeries* out) const {
+  out->metric = p.metric;
+  auto st = ReadSamples(*p.it, in.stream_mint, in.stream_maxt, &out->samples);
+  p.it.reset();  // its decoder state is not needed any more
+  if (!st.ok()) return st;
+  std::erase_if(out->samples, [](const storage::Sample& x) { return storage::IsStaleNaN(x.v); });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<RangeInput> Evaluator::EvalSubqueryRange(const Expr& e) {
@@ -200,12 +279,17 @@ absl::StatusOr<RangeInput> Evaluator::EvalSubqueryRange(const Expr& e) {
   auto v = child.Eval(*e.inner);
   if (!v.ok()) return v.status();
   absl::flat_hash_map<uint64_t, size_t> index;
+  PositionalCache<size_t> series_of;  // the labels are hashed once per Labels object, not per step
   for (size_t i = 0; i < v->vec.size(); ++i) {
-    for (auto& s : v->vec[i]) {
-      uint64_t h = s.metric->Hash();
-      auto [it, inserted] = index.emplace(h, in.series.size());
-      if (inserted) in.series.push_back(LoadedSeries{s.metric, {}});
-      in.series[it->second].samples.push_back(storage::Sample{child.StepTime(i), s.v});
+    const StepVector& step = v->vec[i];
+    for (size_t k = 0; k < step.size(); ++k) {
+      const StepSample& s = step[k];
+      size_t idx = series_of.Get(k, s.metric.get(), [&] {
+        auto [it, inserted] = index.emplace(s.metric->Hash(), in.series.size());
+        if (inserted) in.series.push_back(LoadedSeries{s.metric, {}});
+        return it->second;
+      });
+      in.series[idx].samples.push_back(storage::Sample{child.StepTime(i), s.v});
     }
   }
   return in;
@@ -235,6 +319,7 @@ absl::StatusOr<Value> Evaluator::EvalUnary(const Expr& e) {
     return v;
   }
   absl::flat_hash_map<const Labels*, LabelsPtr> dropped;
+  DuplicateLabelsChecker dup;
   for (auto& step : v->vec) {
     for (auto& s : step) {
       auto it = dropped.find(s.metric.get());
@@ -242,7 +327,7 @@ absl::StatusOr<Value> Evaluator::EvalUnary(const Expr& e) {
       s.metric = it->second;
       s.v = -s.v;
     }
-    if (auto st = CheckDuplicateLabels(step); !st.ok()) return st;
+    if (auto st = dup.Check(step); !st.ok()) return st;
   }
   return v;
 }
@@ -275,7 +360,9 @@ absl::StatusOr<Value> Evaluator::EvalCall(const Expr& e) {
   for (size_t i = 0; i < e.args.size(); ++i) {
     size_t k = std::min(i, f.arg_types.size() - 1);
     if (f.arg_types[k] == ValueType::kMatrix) {
-      auto r = LoadRange(*e.args[i]);
+      // Prometheus' range functions walk each series once: they read it as a stream.
+      bool stream = !f.extension && f.name != "absent_over_time";
+      auto r = LoadRange(*e.args[i], stream);
       if (!r.ok()) return r.status();
       range = std::move(*r);
       range_arg = static_cast<int>(i);

@@ -166,6 +166,7 @@ absl::StatusOr<Value> LabelReplace(Evaluator& ev, const std::vector<Value>& a) {
   out.type = ValueType::kVector;
   out.vec.resize(ev.steps());
   absl::flat_hash_map<const Labels*, LabelsPtr> cache;
+  DuplicateLabelsChecker dup;
   std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
   for (size_t i = 0; i < ev.steps(); ++i) {
     for (const auto& s : a[0].vec[i]) {
@@ -182,7 +183,7 @@ absl::StatusOr<Value> LabelReplace(Evaluator& ev, const std::vector<Value>& a) {
       }
       out.vec[i].push_back(StepSample{it->second, s.v, s.t});
     }
-    if (auto st = CheckDuplicateLabels(out.vec[i]); !st.ok()) return st;
+    if (auto st = dup.Check(out.vec[i]); !st.ok()) return st;
   }
   return out;
 }
@@ -200,6 +201,7 @@ absl::StatusOr<Value> LabelJoin(Evaluator& ev, const std::vector<Value>& a) {
   out.type = ValueType::kVector;
   out.vec.resize(ev.steps());
   absl::flat_hash_map<const Labels*, LabelsPtr> cache;
+  DuplicateLabelsChecker dup;
   for (size_t i = 0; i < ev.steps(); ++i) {
     for (const auto& s : a[0].vec[i]) {
       auto it = cache.find(s.metric.get());
@@ -216,7 +218,7 @@ absl::StatusOr<Value> LabelJoin(Evaluator& ev, const std::vector<Value>& a) {
       }
       out.vec[i].push_back(StepSample{it->second, s.v, s.t});
     }
-    if (auto st = CheckDuplicateLabels(out.vec[i]); !st.ok()) return st;
+    if (auto st = dup.Check(out.vec[i]); !st.ok()) return st;
   }
   return out;
 }
@@ -500,6 +502,7 @@ absl::StatusOr<Value> EvalExtension(Evaluator& ev, const Expr& e, std::vector<Va
   if (range) {
     for (const auto& s : range->series) cursors.emplace_back(&s.samples);
   }
+  DuplicateLabelsChecker dup;
   for (size_t i = 0; i < ev.steps(); ++i) {
     if (auto st = ev.CheckAlive(); !st.ok()) return st;
     int64_t ts = ev.StepTime(i);
@@ -536,7 +539,7 @@ absl::StatusOr<Value> EvalExtension(Evaluator& ev, const Expr& e, std::vector<Va
     }
     for (auto& s : *r)
       out.vec[i].push_back(StepSample{std::make_shared<const Labels>(std::move(s.metric)), s.v, ts});
-    if (auto st = CheckDuplicateLabels(out.vec[i]); !st.ok()) return st;
+    if (auto st = dup.Check(out.vec[i]); !st.ok()) return st;
   }
   return out;
 }
@@ -547,8 +550,9 @@ absl::StatusOr<Value> EvalFunction(Evaluator& ev, const Expr& e, std::vector<Val
   if (range) return EvalRangeFunction(ev, e, args, *range, range_arg);
   auto v = EvalInstantFunction(ev, e, args);
   if (v.ok() && v->type == ValueType::kVector) {
+    DuplicateLabelsChecker dup;
     for (const auto& step : v->vec) {
-      if (auto st = CheckDuplicateLabels(step); !st.ok()) return st;
+      if (auto st = dup.Check(step); !st.ok()) return st;
     }
   }
   return v;

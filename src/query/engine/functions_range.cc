@@ -1,8 +1,12 @@
 // Functions over range vectors (Prometheus 2.42): rate, increase, delta with extrapolation, irate, idelta,
 // changes, resets, deriv, predict_linear, holt_winters, *_over_time, absent_over_time.
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <optional>
+
+#include "absl/container/flat_hash_map.h"
 
 #include "query/engine/functions_internal.h"
 #include "query/engine/mathutil.h"
@@ -19,10 +23,11 @@ struct StepArgs {
   double s0 = 0, s1 = 0;  // scalar arguments
 };
 
-std::optional<double> ExtrapolatedRate(Window w, const StepArgs& a, bool counter, bool rate) {
+// `may_reset`: false when the series never decreases, so the window needs no scan for counter resets.
+std::optional<double> ExtrapolatedRate(Window w, const StepArgs& a, bool counter, bool rate, bool may_reset) {
   if (w.size() < 2) return std::nullopt;
   double result = w.back().v - w.front().v;
-  if (counter) {
+  if (counter && may_reset) {
     double prev = w.front().v;
     for (size_t i = 1; i < w.size(); ++i) {
       if (w[i].v < prev) result += prev;
@@ -101,54 +106,30 @@ std::string GoF(double v) {
   return b;
 }
 
-}  // namespace
+enum class F {
+  kRate,
+  kIncrease,
+  kDelta,
+  kIrate,
+  kIdelta,
+  kChanges,
+  kResets,
+  kDeriv,
+  kPredict,
+  kHolt,
+  kAvg,
+  kMin,
+  kMax,
+  kSum,
+  kCount,
+  kQuantile,
+  kStddev,
+  kStdvar,
+  kLast,
+  kPresent
+};
 
-absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vector<Value>& args,
-                                        RangeInput& range, int range_arg) {
-  const std::string& name = e.func->name;
-  size_t n = ev.steps();
-  Value out;
-  out.type = ValueType::kVector;
-  out.vec.resize(n);
-  // Scalar arguments other than the range vector, by position.
-  std::vector<const Value*> scalars;
-  for (size_t k = 0; k < args.size(); ++k) {
-    if (static_cast<int>(k) != range_arg && args[k].type == ValueType::kScalar) scalars.push_back(&args[k]);
-  }
-  if (name == "absent_over_time") {
-    LabelsPtr labels = AbsentLabelsFor(*e.args[range_arg]);
-    std::vector<WindowCursor> cursors;
-    for (const auto& s : range.series) cursors.emplace_back(&s.samples);
-    for (size_t i = 0; i < n; ++i) {
-      int64_t ref = SatSub(ev.AtTime(range.at, range.at_ms, ev.StepTime(i)), range.offset);
-      bool any = false;
-      for (auto& c : cursors) any |= !c.Window(SatSub(ref, range.range), ref).empty();
-      if (!any) out.vec[i].push_back(StepSample{labels, 1, ev.StepTime(i)});
-    }
-    return out;
-  }
-  enum class F {
-    kRate,
-    kIncrease,
-    kDelta,
-    kIrate,
-    kIdelta,
-    kChanges,
-    kResets,
-    kDeriv,
-    kPredict,
-    kHolt,
-    kAvg,
-    kMin,
-    kMax,
-    kSum,
-    kCount,
-    kQuantile,
-    kStddev,
-    kStdvar,
-    kLast,
-    kPresent
-  };
+std::optional<F> FunctionId(const std::string& name) {
   static const std::pair<const char*, F> kNames[] = {{"rate", F::kRate},
                                                      {"increase", F::kIncrease},
                                                      {"delta", F::kDelta},
@@ -169,119 +150,288 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
                                                      {"stdvar_over_time", F::kStdvar},
                                                      {"last_over_time", F::kLast},
                                                      {"present_over_time", F::kPresent}};
-  std::optional<F> f;
   for (const auto& [nm, id] : kNames) {
-    if (name == nm) f = id;
+    if (name == nm) return id;
   }
-  if (!f) return ExecError("function \"" + name + "\" is not implemented");
-  bool keep_name = *f == F::kLast;
-  std::vector<double> buf;
-  for (const auto& s : range.series) {
-    if (auto st = ev.CheckAlive(); !st.ok()) return st;
-    WindowCursor cur(&s.samples);
-    LabelsPtr labels = keep_name ? s.metric : DropMetricName(s.metric);
-    for (size_t i = 0; i < n; ++i) {
-      int64_t ts = ev.StepTime(i);
-      int64_t ref = SatSub(ev.AtTime(range.at, range.at_ms, ts), range.offset);
-      Window w = cur.Window(SatSub(ref, range.range), ref);
-      if (w.empty()) continue;
-      StepArgs a{ts, SatSub(ref, range.range), ref, static_cast<double>(range.range) / 1000};
-      if (!scalars.empty()) a.s0 = scalars[0]->scalar[i];
-      if (scalars.size() > 1) a.s1 = scalars[1]->scalar[i];
-      std::optional<double> v;
-      switch (*f) {
-        case F::kRate:
-          v = ExtrapolatedRate(w, a, true, true);
-          break;
-        case F::kIncrease:
-          v = ExtrapolatedRate(w, a, true, false);
-          break;
-        case F::kDelta:
-          v = ExtrapolatedRate(w, a, false, false);
-          break;
-        case F::kIrate:
-          v = InstantValue(w, true);
-          break;
-        case F::kIdelta:
-          v = InstantValue(w, false);
-          break;
-        case F::kChanges:
-        case F::kResets: {
-          double count = 0;
-          double prev = w[0].v;
-          for (size_t k = 1; k < w.size(); ++k) {
-            double cur_v = w[k].v;
-            if (*f == F::kChanges ? (cur_v != prev && !(std::isnan(cur_v) && std::isnan(prev)))
-                                  : cur_v < prev) {
-              count++;
-            }
-            prev = cur_v;
+  return std::nullopt;
+}
+
+// What every series of one range function call shares (read-only, so workers share it too).
+struct RangeCall {
+  F f;
+  const Evaluator* ev;
+  size_t steps;
+  std::vector<int64_t> window_start, window_end;  // every series sees the same window at step i
+  double range_seconds;
+  std::vector<const Value*> scalars;  // scalar arguments other than the range vector, by position
+};
+
+// Evaluates the function over one series at every step; emit(step, value) for each step with a value.
+// `buf` is scratch space (quantile_over_time).
+template <typename Emit>
+absl::Status EvalSeries(const RangeCall& c, const std::vector<storage::Sample>& samples,
+                        std::vector<double>& buf, Emit&& emit) {
+  const F f = c.f;
+  WindowCursor cur(&samples);
+  bool may_reset = false;
+  for (size_t k = 1; k < samples.size() && !may_reset; ++k) may_reset = samples[k].v < samples[k - 1].v;
+  for (size_t i = 0; i < c.steps; ++i) {
+    int64_t ts = c.ev->StepTime(i);
+    int64_t ref = c.window_end[i];
+    Window w = cur.Window(c.window_start[i], ref);
+    if (w.empty()) continue;
+    StepArgs a{ts, c.window_start[i], ref, c.range_seconds};
+    if (!c.scalars.empty()) a.s0 = c.scalars[0]->scalar[i];
+    if (c.scalars.size() > 1) a.s1 = c.scalars[1]->scalar[i];
+    std::optional<double> v;
+    switch (f) {
+      case F::kRate:
+        v = ExtrapolatedRate(w, a, true, true, may_reset);
+        break;
+      case F::kIncrease:
+        v = ExtrapolatedRate(w, a, true, false, may_reset);
+        break;
+      case F::kDelta:
+        v = ExtrapolatedRate(w, a, false, false, false);
+        break;
+      case F::kIrate:
+        v = InstantValue(w, true);
+        break;
+      case F::kIdelta:
+        v = InstantValue(w, false);
+        break;
+      case F::kChanges:
+      case F::kResets: {
+        double count = 0;
+        double prev = w[0].v;
+        for (size_t k = 1; k < w.size(); ++k) {
+          double cur_v = w[k].v;
+          if (f == F::kChanges ? (cur_v != prev && !(std::isnan(cur_v) && std::isnan(prev))) : cur_v < prev) {
+            count++;
           }
-          v = count;
-          break;
+          prev = cur_v;
         }
-        case F::kDeriv:
-          if (w.size() >= 2) v = LinearRegression(w, w[0].t).first;
-          break;
-        case F::kPredict:
-          if (w.size() >= 2) {
-            auto [slope, intercept] = LinearRegression(w, ts);
-            v = slope * a.s0 + intercept;
-          }
-          break;
-        case F::kHolt:
-          if (!(a.s0 > 0 && a.s0 < 1)) {
-            return ExecError("invalid smoothing factor. Expected: 0 < sf < 1, got: " + GoF(a.s0));
-          }
-          if (!(a.s1 > 0 && a.s1 < 1)) {
-            return ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " + GoF(a.s1));
-          }
-          v = HoltWinters(w, a.s0, a.s1);
-          break;
-        case F::kAvg:
-          v = AvgOverTime(w);
-          break;
-        case F::kMin:
-        case F::kMax: {
-          double m = w[0].v;
-          for (const auto& p : w) {
-            if ((*f == F::kMax ? p.v > m : p.v < m) || std::isnan(m)) m = p.v;
-          }
-          v = m;
-          break;
-        }
-        case F::kSum: {
-          double sum = 0, c = 0;
-          for (const auto& p : w) std::tie(sum, c) = KahanSumInc(p.v, sum, c);
-          v = std::isinf(sum) ? sum : sum + c;
-          break;
-        }
-        case F::kCount:
-          v = static_cast<double>(w.size());
-          break;
-        case F::kQuantile:
-          buf.clear();
-          for (const auto& p : w) buf.push_back(p.v);
-          v = Quantile(a.s0, buf);
-          break;
-        case F::kStddev:
-          v = std::sqrt(StdvarOverTime(w));
-          break;
-        case F::kStdvar:
-          v = StdvarOverTime(w);
-          break;
-        case F::kLast:
-          v = w.back().v;
-          break;
-        case F::kPresent:
-          v = 1;
-          break;
+        v = count;
+        break;
       }
-      if (v) out.vec[i].push_back(StepSample{labels, *v, ts});
+      case F::kDeriv:
+        if (w.size() >= 2) v = LinearRegression(w, w[0].t).first;
+        break;
+      case F::kPredict:
+        if (w.size() >= 2) {
+          auto [slope, intercept] = LinearRegression(w, ts);
+          v = slope * a.s0 + intercept;
+        }
+        break;
+      case F::kHolt:
+        if (!(a.s0 > 0 && a.s0 < 1)) {
+          return ExecError("invalid smoothing factor. Expected: 0 < sf < 1, got: " + GoF(a.s0));
+        }
+        if (!(a.s1 > 0 && a.s1 < 1)) {
+          return ExecError("invalid trend factor. Expected: 0 < tf < 1, got: " + GoF(a.s1));
+        }
+        v = HoltWinters(w, a.s0, a.s1);
+        break;
+      case F::kAvg:
+        v = AvgOverTime(w);
+        break;
+      case F::kMin:
+      case F::kMax: {
+        double m = w[0].v;
+        for (const auto& p : w) {
+          if ((f == F::kMax ? p.v > m : p.v < m) || std::isnan(m)) m = p.v;
+        }
+        v = m;
+        break;
+      }
+      case F::kSum: {
+        double sum = 0, comp = 0;
+        for (const auto& p : w) std::tie(sum, comp) = KahanSumInc(p.v, sum, comp);
+        v = std::isinf(sum) ? sum : sum + comp;
+        break;
+      }
+      case F::kCount:
+        v = static_cast<double>(w.size());
+        break;
+      case F::kQuantile:
+        buf.clear();
+        for (const auto& p : w) buf.push_back(p.v);
+        v = Quantile(a.s0, buf);
+        break;
+      case F::kStddev:
+        v = std::sqrt(StdvarOverTime(w));
+        break;
+      case F::kStdvar:
+        v = StdvarOverTime(w);
+        break;
+      case F::kLast:
+        v = w.back().v;
+        break;
+      case F::kPresent:
+        v = 1;
+        break;
+    }
+    if (v) emit(i, *v);
+  }
+  return absl::OkStatus();
+}
+
+// Lowers `target` to `v` if smaller.
+void StoreMin(std::atomic<size_t>& target, size_t v) {
+  size_t cur = target.load(std::memory_order_relaxed);
+  while (v < cur && !target.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
+}
+
+// The series of a range function evaluated on the engine's worker pool: the series are split into chunks,
+// each chunk's series are read and evaluated over all steps by one worker into per-series slots, then the
+// slots are appended in series order, so the result is the serial path's, bit for bit. Each worker holds
+// one series' samples at a time.
+absl::Status EvalSeriesParallel(Evaluator& evaluator, WorkerPool& pool, const RangeCall& c, RangeInput& range,
+                                bool keep_name, Value* out, std::vector<LabelsPtr>* series_labels) {
+  const Evaluator& ev = evaluator;  // workers use only its thread-safe const members
+  const bool streamed = range.stream != nullptr;
+  std::vector<PendingSeries> pending;
+  if (streamed) {
+    auto p = evaluator.TakePending(range);
+    if (!p.ok()) return p.status();
+    pending = std::move(*p);
+  }
+  const size_t count = streamed ? pending.size() : range.series.size();
+  if (count == 0) return absl::OkStatus();
+  // About eight chunks per thread balance series of uneven length; tiny chunks would cost more in dispatch.
+  const size_t per_thread = 8 * static_cast<size_t>(pool.size());
+  const size_t chunk = std::max<size_t>(4, (count + per_thread - 1) / per_thread);
+  const size_t tasks = (count + chunk - 1) / chunk;
+  std::vector<std::vector<std::pair<uint32_t, double>>> values(count);
+  std::vector<LabelsPtr> labels(count);
+  std::vector<absl::Status> errors(tasks);
+  // The lowest chunk that failed: later chunks stop, earlier ones go on, so the error returned is the one
+  // the serial path meets first whenever the error does not depend on timing.
+  std::atomic<size_t> first_failed{tasks};
+  pool.Run(tasks, [&](size_t t) {
+    LoadedSeries local;
+    std::vector<double> buf;
+    for (size_t k = t * chunk; k < std::min(count, (t + 1) * chunk); ++k) {
+      if (first_failed.load(std::memory_order_relaxed) < t) return;
+      absl::Status st = ev.CheckAlive();
+      const LoadedSeries* s = &local;
+      if (!streamed) {
+        s = &range.series[k];
+      } else if (st.ok()) {
+        st = ev.ReadPending(range, pending[k], &local);
+      }
+      if (st.ok()) {
+        labels[k] = keep_name ? s->metric : DropMetricName(s->metric);
+        auto& vals = values[k];
+        vals.reserve(std::min<size_t>(c.steps, s->samples.size()));
+        st = EvalSeries(c, s->samples, buf,
+                        [&](size_t i, double v) { vals.emplace_back(static_cast<uint32_t>(i), v); });
+      }
+      if (!st.ok()) {
+        errors[t] = std::move(st);
+        StoreMin(first_failed, t);
+        return;
+      }
+    }
+  });
+  if (size_t f = first_failed.load(); f < tasks) return errors[f];
+  if (c.steps * count <= (size_t{1} << 21)) {
+    for (auto& step : out->vec) step.reserve(count);
+  }
+  for (size_t k = 0; k < count; ++k) {
+    series_labels->push_back(labels[k]);
+    for (const auto& [i, v] : values[k]) out->vec[i].push_back(StepSample{labels[k], v, ev.StepTime(i)});
+    std::vector<std::pair<uint32_t, double>>().swap(values[k]);  // lowers the peak while the output grows
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vector<Value>& args,
+                                        RangeInput& range, int range_arg) {
+  const std::string& name = e.func->name;
+  size_t n = ev.steps();
+  Value out;
+  out.type = ValueType::kVector;
+  out.vec.resize(n);
+  if (name == "absent_over_time") {
+    LabelsPtr labels = AbsentLabelsFor(*e.args[range_arg]);
+    std::vector<WindowCursor> cursors;
+    for (const auto& s : range.series) cursors.emplace_back(&s.samples);
+    for (size_t i = 0; i < n; ++i) {
+      int64_t ref = SatSub(ev.AtTime(range.at, range.at_ms, ev.StepTime(i)), range.offset);
+      bool any = false;
+      for (auto& c : cursors) any |= !c.Window(SatSub(ref, range.range), ref).empty();
+      if (!any) out.vec[i].push_back(StepSample{labels, 1, ev.StepTime(i)});
+    }
+    return out;
+  }
+  std::optional<F> f = FunctionId(name);
+  if (!f) return ExecError("function \"" + name + "\" is not implemented");
+  RangeCall call{
+      *f, &ev, n, std::vector<int64_t>(n), std::vector<int64_t>(n), static_cast<double>(range.range) / 1000,
+      {}};
+  for (size_t k = 0; k < args.size(); ++k) {
+    if (static_cast<int>(k) != range_arg && args[k].type == ValueType::kScalar)
+      call.scalars.push_back(&args[k]);
+  }
+  for (size_t i = 0; i < n; ++i) {
+    call.window_end[i] = SatSub(ev.AtTime(range.at, range.at_ms, ev.StepTime(i)), range.offset);
+    call.window_start[i] = SatSub(call.window_end[i], range.range);
+  }
+  const bool keep_name = *f == F::kLast;
+  std::vector<LabelsPtr> series_labels;
+  if (WorkerPool* pool = ev.ctx()->pool; pool != nullptr && pool->size() > 1) {
+    if (auto st = EvalSeriesParallel(ev, *pool, call, range, keep_name, &out, &series_labels); !st.ok())
+      return st;
+  } else {
+    std::vector<double> buf;
+    // Each series gives at most one sample per step: reserve that when it is affordable (a streamed
+    // input's count is unknown: a start that saves the first regrowths).
+    size_t per_step = range.stream ? 64 : range.series.size();
+    if (n * per_step <= (size_t{1} << 21)) {
+      for (auto& step : out.vec) step.reserve(per_step);
+    }
+    LoadedSeries streamed;  // one buffer for every series of a streamed input
+    size_t next_index = 0;
+    while (true) {
+      const LoadedSeries* sp = nullptr;
+      if (range.stream) {
+        auto more = ev.NextSeries(range, &streamed);
+        if (!more.ok()) return more.status();
+        if (*more) sp = &streamed;
+      } else if (next_index < range.series.size()) {
+        sp = &range.series[next_index++];
+      }
+      if (sp == nullptr) break;
+      const LoadedSeries& s = *sp;
+      if (auto st = ev.CheckAlive(); !st.ok()) return st;
+      LabelsPtr labels = keep_name ? s.metric : DropMetricName(s.metric);
+      series_labels.push_back(labels);
+      auto st = EvalSeries(call, s.samples, buf, [&](size_t i, double v) {
+        out.vec[i].push_back(StepSample{labels, v, ev.StepTime(i)});
+      });
+      if (!st.ok()) return st;
     }
   }
-  for (const auto& step : out.vec) {
-    if (auto st = CheckDuplicateLabels(step); !st.ok()) return st;
+  // Each series contributes at most one sample per step under one label set: steps can only hold a
+  // duplicate when two series' label sets are equal, which is checked once per series first.
+  bool distinct = true;
+  {
+    absl::flat_hash_map<uint64_t, std::vector<const Labels*>> seen;
+    for (const auto& s : series_labels) {
+      auto& same = seen[s->Hash()];
+      for (const Labels* l : same) distinct &= !(*l == *s);
+      same.push_back(s.get());
+    }
+  }
+  if (!distinct) {
+    DuplicateLabelsChecker dup;
+    for (const auto& step : out.vec) {
+      if (auto st = dup.Check(step); !st.ok()) return st;
+    }
   }
   return out;
 }

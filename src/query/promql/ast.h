@@ -107,6 +107,7 @@ struct Expr {
   ExprPtr inner;
   ExprPtr lhs, rhs;
   BinOp op = BinOp::kAdd;
+  int op_pos = 0;  // kBinary: byte offset of the operator (type errors about the operator point there)
   bool return_bool = false;
   std::optional<VectorMatching> matching;  // kBinary between two vectors
 

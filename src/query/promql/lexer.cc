@@ -255,6 +255,7 @@ std::vector<Token> Lex(std::string_view in) {
   int bracket_depth = 0;
   int paren_depth = 0;
   bool brace_open = false;
+  bool after_left_bracket = false;
   auto err = [&](size_t pos, std::string msg) {
     Token t;
     t.type = Tok::kError;
@@ -288,14 +289,31 @@ std::vector<Token> Lex(std::string_view in) {
       i += len;
     };
     std::string_view rest = in.substr(i);
+    if (after_left_bracket) {
+      // Prometheus lexes a duration right after '[' and words its failures so.
+      after_left_bracket = false;
+      if (IsDigit(c) && ScanDuration(rest) == 0) {
+        if (ScanNumber(rest) > 0) return err(i, "missing unit character in duration");
+        size_t j = i;
+        while (j < in.size() && (IsAlnum(in[j]) || in[j] == '.')) ++j;
+        return err(i, absl::StrCat("bad duration syntax: \"", std::string(in.substr(i, j - i)), "\""));
+      }
+      if (IsAlpha(c)) return err(i, "bad duration syntax: \"\"");
+      if (!IsDigit(c)) return err(i, "missing unit character in duration");
+    }
     if (IsDigit(c) || (c == '.' && rest.size() > 1 && IsDigit(rest[1]))) {
       if (size_t n = ScanNumber(rest); n > 0) {
         single(Tok::kNumber, n);
       } else if (size_t d = ScanDuration(rest); d > 0) {
         single(Tok::kDuration, d);
       } else {
+        // Prometheus quotes the number scanned so far, or the whole word when a unit letter follows it
+        // ("12abc" -> "12", "5mm" -> "5mm").
         size_t j = i;
-        while (j < in.size() && (IsAlnum(in[j]) || in[j] == '.')) ++j;
+        while (j < in.size() && (IsDigit(in[j]) || in[j] == '.')) ++j;
+        if (j < in.size() && std::string_view("smhdwy").find(in[j]) != std::string_view::npos) {
+          while (j < in.size() && (IsAlnum(in[j]) || in[j] == '.')) ++j;
+        }
         return err(i,
                    absl::StrCat("bad number or duration syntax: \"", std::string(in.substr(i, j - i)), "\""));
       }
@@ -352,7 +370,8 @@ std::vector<Token> Lex(std::string_view in) {
             paren_depth++;
             break;
           case ')':
-            if (--paren_depth < 0) return err(i, "unexpected right parenthesis ')'");
+            // Prometheus' lexer has already moved past the parenthesis when it reports it.
+            if (--paren_depth < 0) return err(i + 1, "unexpected right parenthesis ')'");
             single(Tok::kRightParen, 1);
             break;
           case '{':
@@ -361,7 +380,7 @@ std::vector<Token> Lex(std::string_view in) {
             single(Tok::kLeftBrace, 1);
             break;
           case '}':
-            if (!brace_open) return err(i, "unexpected right brace '}'");
+            if (!brace_open) return err(i, "unexpected character: '}'");
             brace_open = false;
             single(Tok::kRightBrace, 1);
             break;
@@ -369,6 +388,7 @@ std::vector<Token> Lex(std::string_view in) {
             if (bracket_depth > 0) return err(i, "unexpected left bracket '['");
             single(Tok::kLeftBracket, 1);
             bracket_depth++;
+            after_left_bracket = true;
             break;
           case ']':
             if (bracket_depth == 0) return err(i, "unexpected right bracket ']'");

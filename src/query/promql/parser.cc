@@ -140,7 +140,7 @@ ExprPtr Parser::ParseBinary(int min_prec) {
     e->kind = ExprKind::kBinary;
     e->op = op;
     e->pos = lhs->pos;
-    int op_pos = op_tok.pos;
+    e->op_pos = op_tok.pos;
     if (IsWord(Peek(), "bool")) {
       Next();
       e->return_bool = true;
@@ -150,7 +150,6 @@ ExprPtr Parser::ParseBinary(int min_prec) {
     e->lhs = std::move(lhs);
     e->rhs = ParseBinary(op == BinOp::kPow ? prec : prec + 1);
     if (failed_) break;
-    CheckBinary(*e, op_pos);
     lhs = std::move(e);
   }
   return lhs;
@@ -208,13 +207,6 @@ ExprPtr Parser::ParseUnary() {
       operand->pos = pos;
       return operand;
     }
-    ValueType ty = operand->Type();
-    if (ty != ValueType::kScalar && ty != ValueType::kVector) {
-      Fail(pos, absl::StrCat(
-                    "unary expression only allowed on expressions of type scalar or instant vector, got \"",
-                    ValueTypeName(ty), "\""));
-      return operand;
-    }
     auto e = std::make_unique<Expr>();
     e->kind = ExprKind::kUnary;
     e->op = neg ? BinOp::kSub : BinOp::kAdd;
@@ -249,19 +241,17 @@ ExprPtr Parser::ParsePostfix(ExprPtr e) {
       }
       Expr* target = ModifierTarget(*e, "offset");
       if (!target) return e;
-      (void)pos;
       if (target->offset_ms != 0) {
-        Fail(pos, "offset may not be set multiple times");
+        Fail(e->pos, "offset may not be set multiple times");
         return e;
       }
       target->offset_ms = neg ? -*d : *d;
     } else if (t.type == Tok::kAt) {
-      int pos = t.pos;
       Next();
       Expr* target = ModifierTarget(*e, "@");
       if (!target) return e;
       if (target->at != AtMode::kNone) {
-        Fail(pos, "@ <timestamp> may not be set multiple times");
+        Fail(e->pos, "@ <timestamp> may not be set multiple times");
         return e;
       }
       const Token& a = Peek();
@@ -279,9 +269,16 @@ ExprPtr Parser::ParsePostfix(ExprPtr e) {
         double v = NumberValue(Next());
         if (neg) v = -v;
         if (std::isnan(v) || std::isinf(v) || std::abs(v * 1000) > 9.2e18) {
-          char b[64];
-          std::snprintf(b, sizeof(b), "%f", v);
-          Fail(pos, absl::StrCat("timestamp out of bounds for @ modifier: ", b));
+          // Go's %f: +Inf, -Inf, NaN, else fixed with six decimals.
+          char b[400];
+          if (std::isnan(v)) {
+            std::snprintf(b, sizeof(b), "NaN");
+          } else if (std::isinf(v)) {
+            std::snprintf(b, sizeof(b), v > 0 ? "+Inf" : "-Inf");
+          } else {
+            std::snprintf(b, sizeof(b), "%f", v);
+          }
+          Fail(e->pos, absl::StrCat("timestamp out of bounds for @ modifier: ", b));
           return e;
         }
         target->at = AtMode::kTimestamp;
@@ -308,10 +305,6 @@ ExprPtr Parser::ParseRange(ExprPtr e) {
   const Token& lb = Next();
   if (Peek().type != Tok::kDuration) {
     Unexpected(Peek(), "", "duration");
-    if (Peek().type == Tok::kNumber) {
-      fail_.msg = absl::StrCat("bad duration syntax: \"", Peek().text, "\"");
-      fail_.pos = Peek().pos;
-    }
     return e;
   }
   auto range = ParseDuration(Next().text);
@@ -330,13 +323,7 @@ ExprPtr Parser::ParseRange(ExprPtr e) {
       }
       step = *s;
     }
-    if (!Expect(Tok::kRightBracket, "subquery selector", "\"]\"")) return e;
-    ValueType ty = e->Type();
-    if (ty != ValueType::kVector) {
-      Fail(e->pos, absl::StrCat("subquery is only allowed on instant vector, got ", ValueTypeName(ty),
-                                " in \"", e->String(), "\" instead"));
-      return e;
-    }
+    if (!Expect(Tok::kRightBracket, "subquery selector", "duration or \"]\"")) return e;
     auto s = std::make_unique<Expr>();
     s->kind = ExprKind::kSubquery;
     s->pos = e->pos;
@@ -345,13 +332,14 @@ ExprPtr Parser::ParseRange(ExprPtr e) {
     s->inner = std::move(e);
     return s;
   }
-  if (!Expect(Tok::kRightBracket, "", "\"]\" or \":\"")) return e;
+  if (!Expect(Tok::kRightBracket, "subquery or range", "\":\" or \"]\"")) return e;
+  // Prometheus points these at the brackets.
   if (e->kind != ExprKind::kVectorSelector) {
-    Fail(e->pos, "ranges only allowed for vector selectors");
+    Fail(lb.pos, "ranges only allowed for vector selectors");
     return e;
   }
   if (e->offset_ms != 0 || e->at != AtMode::kNone) {
-    Fail(e->pos, "no offset modifiers allowed before range");
+    Fail(lb.pos, "no offset modifiers allowed before range");
     return e;
   }
   auto m = std::make_unique<Expr>();

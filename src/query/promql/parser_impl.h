@@ -33,16 +33,14 @@ class Parser {
   absl::StatusOr<ExprPtr> ParseAll() {
     ExprPtr e = ParseBinary(0);
     if (!failed_ && Peek().type != Tok::kEOF) Unexpected(Peek());
-    if (failed_) return absl::InvalidArgumentError(ParseErrorText(input_, fail_.pos, fail_.msg));
-    return e;
+    return Finish(std::move(e));
   }
 
   absl::StatusOr<ExprPtr> ParseSelectorOnly() {
     ExprPtr e = ParsePrimary();
     if (!failed_ && Peek().type != Tok::kEOF) Unexpected(Peek());
     if (!failed_ && e->kind != ExprKind::kVectorSelector) Fail(e->pos, "expected a series selector");
-    if (failed_) return absl::InvalidArgumentError(ParseErrorText(input_, fail_.pos, fail_.msg));
-    return e;
+    return Finish(std::move(e));
   }
 
  private:
@@ -96,19 +94,18 @@ class Parser {
   ExprPtr ParseSelector(std::string name, int pos);
   ExprPtr ParseCall();
   ExprPtr ParseAggregate(AggOp op);
-  void CheckBinary(Expr& e, int op_pos) {
-    std::string err = CheckBinaryExpr(e);
-    if (!err.empty()) Fail(e.pos, err);
-    (void)op_pos;
+  // Type checks run only on a query that parsed (Prometheus' order); the first error is reported.
+  absl::StatusOr<ExprPtr> Finish(ExprPtr e) {
+    if (!failed_) {
+      std::vector<CheckError> errors;
+      CheckAst(*e, &errors);
+      if (!errors.empty()) Fail(errors.front().pos, errors.front().msg);
+    }
+    if (failed_) return absl::InvalidArgumentError(ParseErrorText(input_, fail_.pos, fail_.msg));
+    return e;
   }
-  void CheckCall(Expr& e) {
-    std::string err = CheckCallExpr(e);
-    if (!err.empty()) Fail(e.pos, err);
-  }
-  void CheckAggregate(Expr& e) {
-    std::string err = CheckAggregateExpr(e);
-    if (!err.empty()) Fail(e.pos, err);
-  }
+  // A regular expression error worded as Go's regexp package does.
+  static std::string RegexpError(const std::string& value);
 
   std::string_view input_;
   std::vector<Token> toks_;

@@ -5,8 +5,65 @@
 
 #include "query/promql/functions.h"
 #include "query/promql/parser_impl.h"
+#include "re2/re2.h"
 
 namespace foresight::query::promql::internal {
+
+std::string Parser::RegexpError(const std::string& value) {
+  // Prometheus compiles "^(?:<value>)$" with Go's regexp; RE2 finds the same errors, Go names them so.
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  opts.set_dot_nl(true);
+  RE2 re("^(?:" + value + ")$", opts);
+  const char* what = "";
+  switch (re.error_code()) {
+    case RE2::ErrorBadEscape:
+      what = "invalid escape sequence";
+      break;
+    case RE2::ErrorBadCharClass:
+      what = "invalid character class";
+      break;
+    case RE2::ErrorBadCharRange:
+      what = "invalid character class range";
+      break;
+    case RE2::ErrorMissingBracket:
+      what = "missing closing ]";
+      break;
+    case RE2::ErrorMissingParen:
+      what = "missing closing )";
+      break;
+    case RE2::ErrorUnexpectedParen:
+      what = "unexpected )";
+      break;
+    case RE2::ErrorTrailingBackslash:
+      what = "trailing backslash at end of expression";
+      break;
+    case RE2::ErrorRepeatArgument:
+      what = "missing argument to repetition operator";
+      break;
+    case RE2::ErrorRepeatSize:
+      what = "invalid repeat count";
+      break;
+    case RE2::ErrorRepeatOp:
+      what = "invalid nested repetition operator";
+      break;
+    case RE2::ErrorBadPerlOp:
+      what = "invalid or unsupported Perl syntax";
+      break;
+    case RE2::ErrorBadUTF8:
+      what = "invalid UTF-8";
+      break;
+    case RE2::ErrorBadNamedCapture:
+      what = "invalid named capture";
+      break;
+    case RE2::ErrorPatternTooLarge:
+      what = "expression too large";
+      break;
+    default:
+      return "error parsing regexp: " + re.error();
+  }
+  return absl::StrCat("error parsing regexp: ", what, ": `", re.error_arg(), "`");
+}
 
 double Parser::NumberValue(const Token& t) {
   std::string s = t.text;
@@ -82,8 +139,9 @@ ExprPtr Parser::ParsePrimary() {
         }
       }
       if (Peek(1).type == Tok::kLeftParen) return ParseCall();
-      static const char* kReserved[] = {"by",   "without", "on", "ignoring", "group_left", "group_right",
-                                        "bool", "and",     "or", "unless",   "atan2",      "offset"};
+      // Other keywords (by, without, offset, and, or, unless, atan2, aggregation names) can name a metric
+      // where an expression starts, as in Prometheus' grammar; these cannot.
+      static const char* kReserved[] = {"on", "ignoring", "group_left", "group_right", "bool"};
       for (const char* r : kReserved) {
         if (w == r) {
           Unexpected(t);
@@ -116,6 +174,7 @@ ExprPtr Parser::ParseSelector(std::string name, int pos) {
         Unexpected(lt, "label matching", "identifier or \"}\"");
         return e;
       }
+      int label_pos = lt.pos;
       std::string lname = Next().text;
       MatchType mt;
       switch (Peek().type) {
@@ -143,7 +202,8 @@ ExprPtr Parser::ParseSelector(std::string name, int pos) {
       const Token& vt = Next();
       auto m = Matcher::Make(mt, lname, vt.value);
       if (!m.ok()) {
-        Fail(vt.pos, std::string(m.status().message()));
+        bool regex = mt == MatchType::kRegexMatch || mt == MatchType::kRegexNoMatch;
+        Fail(label_pos, regex ? RegexpError(vt.value) : std::string(m.status().message()));
         return e;
       }
       e->matchers.push_back(std::move(*m));
@@ -156,23 +216,8 @@ ExprPtr Parser::ParseSelector(std::string name, int pos) {
     }
     if (!Expect(Tok::kRightBrace, "label matching", "\"}\"")) return e;
   }
-  if (!name.empty()) {
-    for (const auto& m : e->matchers) {
-      if (m.name() == "__name__") {
-        Fail(pos, absl::StrCat("metric name must not be set twice: ", QuoteString(name), " or ",
-                               QuoteString(m.value())));
-        return e;
-      }
-    }
-    e->matchers.push_back(*Matcher::Make(MatchType::kEqual, "__name__", name));
-  } else {
-    bool non_empty = false;
-    for (const auto& m : e->matchers) non_empty |= !m.MatchesEmpty();
-    if (!non_empty) {
-      Fail(pos, "vector selector must contain at least one non-empty matcher");
-      return e;
-    }
-  }
+  // The name's matcher goes last (CheckAst finds a second __name__ matcher before it).
+  if (!name.empty()) e->matchers.push_back(*Matcher::Make(MatchType::kEqual, "__name__", name));
   return e;
 }
 
@@ -181,11 +226,6 @@ ExprPtr Parser::ParseCall() {
   auto e = std::make_unique<Expr>();
   e->kind = ExprKind::kCall;
   e->pos = nt.pos;
-  e->func = LookupFunction(nt.text);
-  if (!e->func) {
-    Fail(nt.pos, absl::StrCat("unknown function with name ", QuoteString(nt.text)));
-    return Dummy();
-  }
   Next();  // (
   while (!failed_ && Peek().type != Tok::kRightParen) {
     e->args.push_back(ParseBinary(0));
@@ -202,7 +242,12 @@ ExprPtr Parser::ParseCall() {
     }
   }
   if (!Expect(Tok::kRightParen, "function call", "\")\"")) return e;
-  CheckCall(*e);
+  // Looked up once the call has parsed: a syntax error inside it is reported first, as in Prometheus.
+  e->func = LookupFunction(nt.text);
+  if (!e->func) {
+    Fail(nt.pos, absl::StrCat("unknown function with name ", QuoteString(nt.text)));
+    return Dummy();
+  }
   return e;
 }
 
@@ -223,7 +268,7 @@ ExprPtr Parser::ParseAggregate(AggOp op) {
   };
   bool had = modifier();
   if (failed_) return e;
-  if (!Expect(Tok::kLeftParen, "aggregation", "\"(\"")) return e;
+  if (!Expect(Tok::kLeftParen, "aggregation", "")) return e;
   std::vector<ExprPtr> args;
   while (!failed_ && Peek().type != Tok::kRightParen) {
     args.push_back(ParseBinary(0));
@@ -250,7 +295,6 @@ ExprPtr Parser::ParseAggregate(AggOp op) {
   }
   if (want == 2) e->param = std::move(args[0]);
   e->inner = std::move(args.back());
-  CheckAggregate(*e);
   return e;
 }
 

@@ -218,6 +218,9 @@ TEST_F(ApiTest, QueryRangeBadParameters) {
       "Try a positive integer");
   ExpectBadParam(qr("1", "2", "1e30"),
                  "invalid parameter \"step\": cannot parse \"1e30\" to a valid duration. It overflows int64");
+  // (end - start) / step = 11,000 is allowed (11,001 points), 11,001 is not, as in Prometheus.
+  auto at_limit = qr("1", "11001", "1");
+  EXPECT_EQ(at_limit.status, 200) << at_limit.body.substr(0, 200);
   ExpectBadParam(qr("1", "11002", "1"),
                  "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
                  "resolution (?step=XX)");

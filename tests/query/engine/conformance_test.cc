@@ -103,7 +103,8 @@ using Storage = MemScriptStorage;
 #endif
 
 // Runs one file; returns (passed, total) and prints every failure with its expression.
-std::pair<int, int> RunFile(const std::string& name, bool* skipped) {
+// `eval_threads` as EngineOptions (0: the hardware's threads).
+std::pair<int, int> RunFile(const std::string& name, bool* skipped, int eval_threads = 0) {
   fs::path p = SuiteDir() / (name + ".test");
   *skipped = !fs::exists(p);
   if (*skipped) return {0, 0};
@@ -111,7 +112,7 @@ std::pair<int, int> RunFile(const std::string& name, bool* skipped) {
   std::stringstream ss;
   ss << in.rdbuf();
   Storage storage;
-  Engine engine;
+  Engine engine(EngineOptions{.eval_threads = eval_threads});
   ScriptResult r = RunTestScript(ss.str(), storage, engine);
   EXPECT_TRUE(r.status.ok()) << name << ": " << r.status;
   for (const auto& e : r.evals) {
@@ -132,20 +133,26 @@ TEST_P(Conformance, File) {
 INSTANTIATE_TEST_SUITE_P(Promql, Conformance, ::testing::ValuesIn(kFiles),
                          [](const ::testing::TestParamInfo<const char*>& i) { return std::string(i.param); });
 
-TEST(ConformanceTotal, AllFiles) {
+// Every file with range functions evaluated serially and on a pool of 4 threads.
+class ConformanceTotal : public ::testing::TestWithParam<int> {};
+
+TEST_P(ConformanceTotal, AllFiles) {
   int passed = 0, total = 0;
   bool any = false;
   for (const char* f : kFiles) {
     bool skipped = false;
-    auto [p, t] = RunFile(f, &skipped);
+    auto [p, t] = RunFile(f, &skipped, GetParam());
     any |= !skipped;
     passed += p;
     total += t;
   }
   if (!any) GTEST_SKIP() << "conformance suite not found in " << SuiteDir();
-  std::printf("PromQL conformance: %d/%d evals passed\n", passed, total);
+  std::printf("PromQL conformance (eval_threads=%d): %d/%d evals passed\n", GetParam(), passed, total);
   EXPECT_EQ(passed, total);
 }
+
+INSTANTIATE_TEST_SUITE_P(EvalThreads, ConformanceTotal, ::testing::Values(1, 4),
+                         [](const ::testing::TestParamInfo<int>& i) { return std::to_string(i.param); });
 
 }  // namespace
 }  // namespace foresight::query::testing

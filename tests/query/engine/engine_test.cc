@@ -4,7 +4,10 @@
 
 #include <atomic>
 #include <cmath>
+#include <cstdio>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "mem_storage.h"
 #include "query/engine/engine.h"
@@ -192,7 +195,7 @@ TEST_F(EngineTest, ErrorsAreTypedAndWordedAsPrometheus) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(ErrorTypeOf(r.status()), ErrorType::kBadData);
   EXPECT_EQ(r.status().message(),
-            "1:1: parse error: expected type range vector in call to function \"rate\", got instant vector");
+            "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector");
 
   r = engine_.Range(db_, "http_requests_total[5m]", 0, 60000, 1000);
   ASSERT_FALSE(r.ok());
@@ -221,6 +224,59 @@ TEST_F(EngineTest, ErrorsAreTypedAndWordedAsPrometheus) {
   r = engine_.Instant(db_, "label_replace(http_requests_total, \"job\", \"x\", \"job\", \".*\")", 10 * kMin);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().message(), "vector cannot contain metrics with the same labelset");
+}
+
+// Ties in topk/bottomk: which series are kept and their order, as Prometheus 2.42 answered for these values
+// (observed with the Debian package; the differential test re-checks ties against the running binary).
+TEST(EngineTies, TopkAndBottomkFollowPrometheusHeap) {
+  // A first-come order (a stable sort) would answer topk(5) with 05 07 11 04 06: another set.
+  const double values[] = {1, 1, 1, 0, 2, 3, 2, 3, 2, 0, 0, 3};
+  MemStorage db;
+  for (int i = 0; i < 12; ++i) {
+    char id[3];
+    std::snprintf(id, sizeof(id), "%02d", i);
+    for (int64_t t = 0; t <= 10 * kMin; t += 15000)
+      db.Add(Labels{{"__name__", "m"}, {"i", id}}, t, values[i]);
+  }
+  Engine engine;
+  auto ids = [&](const std::string& q) {
+    std::vector<std::string> out;
+    auto r = engine.Instant(db, q, 5 * kMin);
+    EXPECT_TRUE(r.ok()) << r.status();
+    if (r.ok()) {
+      for (const auto& s : std::get<Vector>(r->value)) out.emplace_back(s.metric.Get("i"));
+    }
+    return out;
+  };
+  EXPECT_EQ(ids("topk(4, m)"), (std::vector<std::string>{"07", "05", "11", "04"}));
+  EXPECT_EQ(ids("topk(5, m)"), (std::vector<std::string>{"07", "05", "11", "08", "06"}));
+  EXPECT_EQ(ids("bottomk(5, m)"), (std::vector<std::string>{"09", "03", "10", "00", "02"}));
+  // A range query keeps the same series at every step (the matrix is sorted by labels).
+  auto range = engine.Range(db, "topk(5, m)", 0, 10 * kMin, kMin);
+  ASSERT_TRUE(range.ok()) << range.status();
+  std::vector<std::string> kept;
+  for (const auto& s : std::get<Matrix>(range->value)) {
+    kept.emplace_back(s.metric.Get("i"));
+    EXPECT_EQ(s.points.size(), 11u);
+  }
+  EXPECT_EQ(kept, (std::vector<std::string>{"05", "06", "07", "08", "11"}));
+}
+
+// As Prometheus' API: (end - start) / step may be 11,000 (11,001 points) but not 11,001.
+TEST_F(EngineTest, MaximumResolutionIsElevenThousandSteps) {
+  auto r = engine_.Range(db_, "time()", 0, 11000 * 1000, 1000);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const auto& m = std::get<Matrix>(r->value);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_EQ(m[0].points.size(), 11001u);
+  r = engine_.Range(db_, "time()", 0, 11001 * 1000, 1000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(ErrorTypeOf(r.status()), ErrorType::kBadData);
+  EXPECT_EQ(r.status().message(),
+            "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
+            "resolution (?step=XX)");
+  // A step that does not divide the span: 11,000.999 steps are 11,000 whole steps, allowed.
+  EXPECT_TRUE(engine_.Range(db_, "time()", 0, 11000 * 1000 + 999, 1000).ok());
 }
 
 TEST_F(EngineTest, SampleLimit) {
