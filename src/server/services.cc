@@ -77,10 +77,10 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
   query::QueryApiDeps deps;
   deps.queryable = &storage_;
   deps.engine = engine_.get();
-  deps.targets_json = [this](std::string_view state) -> std::string {
+  deps.targets_json = [this](std::string_view state, std::string_view scrape_pool) -> std::string {
     std::lock_guard lock(mu_);
     if (!collection_) return R"({"activeTargets":[],"droppedTargets":[]})";
-    return DataOf(collection_->TargetsJson(state));
+    return DataOf(collection_->TargetsJson(state, scrape_pool));
   };
   deps.metadata_json = [this](std::string_view metric, int64_t limit) -> std::string {
     std::lock_guard lock(mu_);

@@ -170,6 +170,9 @@ TEST_F(CollectionE2ETest, ConfigFileTargetsPushErrorsReloadAndSelfMetrics) {
   EXPECT_EQ(t["scrapeTimeout"], "1s");
   EXPECT_TRUE(t["lastScrapeDuration"].is_number());
   EXPECT_NE(t["lastScrape"], "0001-01-01T00:00:00Z");
+  // ?scrapePool= filters by job, as in Prometheus.
+  EXPECT_EQ(GetJson(base_ + "/api/v1/targets?scrapePool=self")["data"]["activeTargets"].size(), 1u);
+  EXPECT_EQ(GetJson(base_ + "/api/v1/targets?scrapePool=other")["data"]["activeTargets"].size(), 0u);
 
   // The host collector is switched off by the file.
   EXPECT_EQ(Fetch(base_ + "/host/metrics").status, 404);

@@ -93,7 +93,7 @@ absl::Status RegisterQueryApi(web::Router& router, const QueryApiDeps& deps_in) 
   }));
   add(router.Get("/api/v1/targets", [deps](const web::Request& req) {
     if (!deps->targets_json) return api::Success(R"({"activeTargets":[],"droppedTargets":[]})");
-    return api::Success(deps->targets_json(req.params.GetOr("state")));
+    return api::Success(deps->targets_json(req.params.GetOr("state"), req.params.GetOr("scrapePool")));
   }));
   add(router.Get("/api/v1/status/buildinfo",
                  [deps](const web::Request&) { return api::Success(BuildInfoJson(deps->build_info)); }));

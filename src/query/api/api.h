@@ -44,8 +44,9 @@ struct RuntimeInfo {
 struct QueryApiDeps {
   storage::Queryable* queryable = nullptr;  // required
   Engine* engine = nullptr;                 // required
-  // The "data" JSON of /api/v1/targets, given the `state` parameter ("", "active", "dropped", "any").
-  std::function<std::string(std::string_view state)> targets_json;
+  // The "data" JSON of /api/v1/targets, given the `state` parameter ("", "active", "dropped", "any") and
+  // the `scrapePool` parameter ("" for all pools).
+  std::function<std::string(std::string_view state, std::string_view scrape_pool)> targets_json;
   // The "data" JSON of /api/v1/metadata, given the `metric` parameter ("" for all) and `limit` (-1: none).
   std::function<std::string(std::string_view metric, int64_t limit)> metadata_json;
   BuildInfo build_info;
