@@ -110,6 +110,87 @@ bool IsValidLabelName(std::string_view n) {
   return true;
 }
 
+// Starts a group of sum/avg/count/min/max/group/stddev/stdvar (and the fields the others share) with `v`.
+template <typename G>
+void StartGroup(AggOp op, G& g, double v) {
+  g.value = v;
+  g.mean = v;
+  g.count = 1;
+  if (op == AggOp::kStddev || op == AggOp::kStdvar) g.value = 0;
+  if (op == AggOp::kGroup) g.value = 1;
+}
+
+// Adds `v` to a started group of sum/avg/count/min/max/group/stddev/stdvar, as Prometheus 2.42.
+template <typename G>
+void AddToGroup(AggOp op, G& g, double v) {
+  switch (op) {
+    case AggOp::kSum:
+      g.value += v;
+      break;
+    case AggOp::kAvg:
+      g.count++;
+      if (std::isinf(g.mean)) {
+        if (std::isinf(v) && (g.mean > 0) == (v > 0)) break;
+        if (!std::isinf(v) && !std::isnan(v)) break;
+      }
+      g.mean += v / g.count - g.mean / g.count;
+      break;
+    case AggOp::kCount:
+    case AggOp::kCountValues:
+      g.count++;
+      break;
+    case AggOp::kMax:
+      if (g.value < v || std::isnan(g.value)) g.value = v;
+      break;
+    case AggOp::kMin:
+      if (g.value > v || std::isnan(g.value)) g.value = v;
+      break;
+    case AggOp::kStddev:
+    case AggOp::kStdvar: {
+      g.count++;
+      double delta = v - g.mean;
+      g.mean += delta / g.count;
+      g.value += delta * (v - g.mean);
+      break;
+    }
+    default:  // group; topk, bottomk and quantile keep their own state
+      break;
+  }
+}
+
+// The output value of a group of sum/avg/count/min/max/group/stddev/stdvar.
+template <typename G>
+double GroupResult(AggOp op, const G& g) {
+  switch (op) {
+    case AggOp::kAvg:
+      return g.mean;
+    case AggOp::kCount:
+    case AggOp::kCountValues:
+      return g.count;
+    case AggOp::kStddev:
+      return std::sqrt(g.value / g.count);
+    case AggOp::kStdvar:
+      return g.value / g.count;
+    default:
+      return g.value;
+  }
+}
+
+// Grouping labels of an aggregation: Prometheus' by/without applied to a series' labels.
+Labels GroupLabels(const Labels& l, const std::vector<std::string>& grouping, bool on) {
+  LabelsBuilder b;
+  if (on) {
+    for (const auto& x : l) {
+      if (std::find(grouping.begin(), grouping.end(), x.name) != grouping.end()) b.Set(x.name, x.value);
+    }
+  } else {
+    b = LabelsBuilder(l);
+    for (const auto& g : grouping) b.Del(g);
+    b.Del(kMetricNameLabel);
+  }
+  return b.Build();
+}
+
 }  // namespace
 
 absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param, Value in) {
@@ -127,17 +208,7 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
   bool on = !e.without;
   if (op == AggOp::kCountValues && on) grouping.push_back(value_label);
   auto group_labels = [&](const Labels& l) {
-    LabelsBuilder b;
-    if (on) {
-      for (const auto& x : l) {
-        if (std::find(grouping.begin(), grouping.end(), x.name) != grouping.end()) b.Set(x.name, x.value);
-      }
-    } else {
-      b = LabelsBuilder(l);
-      for (const auto& g : grouping) b.Del(g);
-      b.Del(kMetricNameLabel);
-    }
-    return std::make_shared<const Labels>(b.Build());
+    return std::make_shared<const Labels>(GroupLabels(l, grouping, on));
   };
   // Dense group ids: by grouping hash (as Prometheus), and per input Labels object so that the steps of a
   // series look their group up without hashing labels again.
@@ -196,11 +267,7 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
       if (stamp[id] != i + 1) {
         stamp[id] = i + 1;
         order.push_back(id);
-        g.value = s.v;
-        g.mean = s.v;
-        g.count = 1;
-        if (op == AggOp::kStddev || op == AggOp::kStdvar) g.value = 0;
-        if (op == AggOp::kGroup) g.value = 1;
+        StartGroup(op, g, s.v);
         g.values.clear();
         if (op == AggOp::kQuantile) g.values.push_back(s.v);
         if (op == AggOp::kTopk || op == AggOp::kBottomk) {
@@ -209,78 +276,87 @@ absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param,
         }
         continue;
       }
-      switch (op) {
-        case AggOp::kSum:
-          g.value += s.v;
-          break;
-        case AggOp::kAvg:
-          g.count++;
-          if (std::isinf(g.mean)) {
-            if (std::isinf(s.v) && (g.mean > 0) == (s.v > 0)) break;
-            if (!std::isinf(s.v) && !std::isnan(s.v)) break;
-          }
-          g.mean += s.v / g.count - g.mean / g.count;
-          break;
-        case AggOp::kGroup:
-          break;
-        case AggOp::kCount:
-        case AggOp::kCountValues:
-          g.count++;
-          break;
-        case AggOp::kMax:
-          if (g.value < s.v || std::isnan(g.value)) g.value = s.v;
-          break;
-        case AggOp::kMin:
-          if (g.value > s.v || std::isnan(g.value)) g.value = s.v;
-          break;
-        case AggOp::kStddev:
-        case AggOp::kStdvar: {
-          g.count++;
-          double delta = s.v - g.mean;
-          g.mean += delta / g.count;
-          g.value += delta * (s.v - g.mean);
-          break;
-        }
-        case AggOp::kTopk:
-        case AggOp::kBottomk:
-          g.heap->Offer(&s);
-          break;
-        case AggOp::kQuantile:
-          g.values.push_back(s.v);
-          break;
+      if (op == AggOp::kTopk || op == AggOp::kBottomk) {
+        g.heap->Offer(&s);
+      } else if (op == AggOp::kQuantile) {
+        g.values.push_back(s.v);
+      } else {
+        AddToGroup(op, g, s.v);
       }
     }
     StepVector& res = out.vec[i];
     int64_t ts = ev.StepTime(i);
     for (uint32_t id : order) {
       Group& g = groups[id];
-      double v = g.value;
-      switch (op) {
-        case AggOp::kAvg:
-          v = g.mean;
-          break;
-        case AggOp::kCount:
-        case AggOp::kCountValues:
-          v = g.count;
-          break;
-        case AggOp::kStddev:
-          v = std::sqrt(g.value / g.count);
-          break;
-        case AggOp::kStdvar:
-          v = g.value / g.count;
-          break;
-        case AggOp::kQuantile:
-          v = Quantile(p, g.values);
-          break;
-        case AggOp::kTopk:
-        case AggOp::kBottomk:
-          for (const StepSample* m : g.heap->Sorted()) res.push_back(StepSample{m->metric, m->v, ts});
-          continue;
-        default:
-          break;
+      double v = GroupResult(op, g);
+      if (op == AggOp::kQuantile) v = Quantile(p, g.values);
+      if (op == AggOp::kTopk || op == AggOp::kBottomk) {
+        for (const StepSample* m : g.heap->Sorted()) res.push_back(StepSample{m->metric, m->v, ts});
+        continue;
       }
       res.push_back(StepSample{id_labels[id], v, ts});
     }
+  }
+  return out;
+}
+
+absl::StatusOr<Value> EvalAggregationBySeries(Evaluator& ev, const Expr& e, SeriesValues in) {
+  // Equal label sets across series are an error Prometheus reports while building the function's vector.
+  if (!SeriesLabelsDistinct(in.labels)) {
+    auto vec = SeriesValuesToVector(ev, std::move(in));
+    if (!vec.ok()) return vec.status();
+    return EvalAggregation(ev, e, Value{}, std::move(*vec));
+  }
+  const size_t n = ev.steps();
+  const AggOp op = e.agg;
+  const bool on = !e.without;
+  std::vector<LabelsPtr> id_labels;
+  absl::flat_hash_map<uint64_t, uint32_t> id_of_key;
+  std::vector<uint32_t> series_group(in.labels.size());
+  for (size_t k = 0; k < in.labels.size(); ++k) {
+    const Labels& l = *in.labels[k];
+    auto [it, inserted] =
+        id_of_key.emplace(l.HashFor(e.grouping, on), static_cast<uint32_t>(id_labels.size()));
+    if (inserted) id_labels.push_back(std::make_shared<const Labels>(GroupLabels(l, e.grouping, on)));
+    series_group[k] = it->second;
+  }
+  // One accumulator per step and group: too many for many groups over many steps, then step by step.
+  const size_t groups = id_labels.size();
+  if (groups != 0 && n > (size_t{1} << 22) / groups) {
+    auto vec = SeriesValuesToVector(ev, std::move(in));
+    if (!vec.ok()) return vec.status();
+    return EvalAggregation(ev, e, Value{}, std::move(*vec));
+  }
+  struct Cell {
+    double value = 0, mean = 0, count = 0;  // count 0: not started at this step
+  };
+  std::vector<Cell> cells(n * groups);
+  // Per step, its groups in order of first appearance: the series are visited in the order the step
+  // vectors list them, so each group is added to, and appended here, exactly as Prometheus does.
+  std::vector<std::vector<uint32_t>> order(n);
+  for (size_t k = 0; k < in.labels.size(); ++k) {
+    if (k % 256 == 0) {
+      if (auto st = ev.CheckAlive(); !st.ok()) return st;
+    }
+    const uint32_t id = series_group[k];
+    for (const auto& [i, v] : in.values[k]) {
+      Cell& c = cells[i * groups + id];
+      if (c.count == 0) {
+        StartGroup(op, c, v);
+        order[i].push_back(id);
+      } else {
+        AddToGroup(op, c, v);
+      }
+    }
+  }
+  Value out;
+  out.type = ValueType::kVector;
+  out.vec.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t ts = ev.StepTime(i);
+    out.vec[i].reserve(order[i].size());
+    for (uint32_t id : order[i])
+      out.vec[i].push_back(StepSample{id_labels[id], GroupResult(op, cells[i * groups + id]), ts});
   }
   return out;
 }

@@ -347,16 +347,47 @@ absl::StatusOr<Value> Evaluator::EvalAggregate(const Expr& e) {
     if (!p.ok()) return p.status();
     param = std::move(*p);
   }
+  // sum/avg/count/min/max/group/stddev/stdvar over a range function evaluated on the worker pool fold
+  // each series' values into the groups directly, without building the function's step vectors.
+  using promql::AggOp;
+  const Expr& inner = Unparen(*e.inner);
+  const AggOp op = e.agg;
+  bool fusable = op == AggOp::kSum || op == AggOp::kAvg || op == AggOp::kCount || op == AggOp::kMin ||
+                 op == AggOp::kMax || op == AggOp::kGroup || op == AggOp::kStddev || op == AggOp::kStdvar;
+  if (fusable && inner.kind == ExprKind::kCall && !inner.func->extension) {
+    std::vector<Value> args;
+    RangeInput range;
+    int range_arg = -1;
+    if (auto st = EvalCallArgs(inner, &args, &range, &range_arg); !st.ok()) return st;
+    if (range_arg >= 0) {
+      auto by_series = EvalRangeFunctionBySeries(*this, inner, args, range, range_arg);
+      if (!by_series.ok()) return by_series.status();
+      if (*by_series) return EvalAggregationBySeries(*this, e, std::move(**by_series));
+    }
+    auto in = EvalFunction(*this, inner, std::move(args), range_arg >= 0 ? &range : nullptr, range_arg);
+    if (!in.ok()) return in.status();
+    return EvalAggregation(*this, e, std::move(param), std::move(*in));
+  }
   auto in = Eval(*e.inner);
   if (!in.ok()) return in.status();
   return EvalAggregation(*this, e, std::move(param), std::move(*in));
 }
 
 absl::StatusOr<Value> Evaluator::EvalCall(const Expr& e) {
-  const auto& f = *e.func;
-  std::vector<Value> args(e.args.size());
+  std::vector<Value> args;
   RangeInput range;
   int range_arg = -1;
+  if (auto st = EvalCallArgs(e, &args, &range, &range_arg); !st.ok()) return st;
+  return EvalFunction(*this, e, std::move(args), range_arg >= 0 ? &range : nullptr, range_arg);
+}
+
+absl::Status Evaluator::EvalCallArgs(const Expr& e, std::vector<Value>* out_args, RangeInput* out_range,
+                                     int* out_range_arg) {
+  const auto& f = *e.func;
+  std::vector<Value>& args = *out_args;
+  args.resize(e.args.size());
+  RangeInput& range = *out_range;
+  int& range_arg = *out_range_arg;
   for (size_t i = 0; i < e.args.size(); ++i) {
     size_t k = std::min(i, f.arg_types.size() - 1);
     if (f.arg_types[k] == ValueType::kMatrix) {
@@ -378,7 +409,7 @@ absl::StatusOr<Value> Evaluator::EvalCall(const Expr& e) {
     if (!v.ok()) return v.status();
     args[i] = std::move(*v);
   }
-  return EvalFunction(*this, e, std::move(args), range_arg >= 0 ? &range : nullptr, range_arg);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Value> Evaluator::Eval(const Expr& e) {

@@ -6,8 +6,10 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -36,6 +38,13 @@ struct Value {
   std::vector<StepVector> vec;  // kVector: one per step
   std::vector<double> scalar;   // kScalar: one per step
   std::string str;              // kString
+};
+
+// A range function's result kept by series (for an aggregation over it, which then needs no step vectors):
+// per input series its output labels and its (step index, value) samples in step order.
+struct SeriesValues {
+  std::vector<LabelsPtr> labels;
+  std::vector<std::vector<std::pair<uint32_t, double>>> values;
 };
 
 struct LoadedSeries {
@@ -121,6 +130,8 @@ class Evaluator {
   absl::StatusOr<Value> EvalBinary(const Expr& e);
   absl::StatusOr<Value> EvalAggregate(const Expr& e);
   absl::StatusOr<Value> EvalCall(const Expr& e);
+  // Evaluates a call's arguments: the range-vector one (if any) into `range` at index `range_arg`.
+  absl::Status EvalCallArgs(const Expr& e, std::vector<Value>* args, RangeInput* range, int* range_arg);
   absl::StatusOr<RangeInput> EvalSubqueryRange(const Expr& e);
 
   QueryContext* ctx_;
@@ -203,6 +214,17 @@ absl::StatusOr<Value> EvalBinaryOp(Evaluator& ev, const Expr& e, Value lhs, Valu
 absl::StatusOr<Value> EvalAggregation(Evaluator& ev, const Expr& e, Value param, Value in);
 absl::StatusOr<Value> EvalFunction(Evaluator& ev, const Expr& e, std::vector<Value> args, RangeInput* range,
                                    int range_arg);
+// Implemented in functions_range.cc: a range function evaluated on the worker pool into SeriesValues, or
+// nullopt (nothing consumed) when it is evaluated serially; and SeriesValues as the vector Prometheus builds,
+// with its duplicate label set check.
+absl::StatusOr<std::optional<SeriesValues>> EvalRangeFunctionBySeries(Evaluator& ev, const Expr& e,
+                                                                      std::vector<Value>& args,
+                                                                      RangeInput& range, int range_arg);
+absl::StatusOr<Value> SeriesValuesToVector(Evaluator& ev, SeriesValues in);
+// True when no two of the label sets are equal.
+bool SeriesLabelsDistinct(const std::vector<LabelsPtr>& series_labels);
+// Implemented in aggregate.cc: an aggregation without parameter over a range function's SeriesValues.
+absl::StatusOr<Value> EvalAggregationBySeries(Evaluator& ev, const Expr& e, SeriesValues in);
 
 // Extension implementations registered through RegisterExtensionFunction.
 const ExtensionFunction* LookupExtension(std::string_view name);

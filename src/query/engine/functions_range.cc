@@ -288,7 +288,7 @@ void StoreMin(std::atomic<size_t>& target, size_t v) {
 // slots are appended in series order, so the result is the serial path's, bit for bit. Each worker holds
 // one series' samples at a time.
 absl::Status EvalSeriesParallel(Evaluator& evaluator, WorkerPool& pool, const RangeCall& c, RangeInput& range,
-                                bool keep_name, Value* out, std::vector<LabelsPtr>* series_labels) {
+                                bool keep_name, SeriesValues* out) {
   const Evaluator& ev = evaluator;  // workers use only its thread-safe const members
   const bool streamed = range.stream != nullptr;
   std::vector<PendingSeries> pending;
@@ -303,8 +303,10 @@ absl::Status EvalSeriesParallel(Evaluator& evaluator, WorkerPool& pool, const Ra
   const size_t per_thread = 8 * static_cast<size_t>(pool.size());
   const size_t chunk = std::max<size_t>(4, (count + per_thread - 1) / per_thread);
   const size_t tasks = (count + chunk - 1) / chunk;
-  std::vector<std::vector<std::pair<uint32_t, double>>> values(count);
-  std::vector<LabelsPtr> labels(count);
+  auto& values = out->values;
+  auto& labels = out->labels;
+  values.resize(count);
+  labels.resize(count);
   std::vector<absl::Status> errors(tasks);
   // The lowest chunk that failed: later chunks stop, earlier ones go on, so the error returned is the one
   // the serial path meets first whenever the error does not depend on timing.
@@ -336,18 +338,81 @@ absl::Status EvalSeriesParallel(Evaluator& evaluator, WorkerPool& pool, const Ra
     }
   });
   if (size_t f = first_failed.load(); f < tasks) return errors[f];
-  if (c.steps * count <= (size_t{1} << 21)) {
-    for (auto& step : out->vec) step.reserve(count);
+  return absl::OkStatus();
+}
+
+// Builds the range function's RangeCall for the steps of `ev`.
+RangeCall MakeRangeCall(Evaluator& ev, F f, std::vector<Value>& args, const RangeInput& range,
+                        int range_arg) {
+  size_t n = ev.steps();
+  RangeCall call{
+      f, &ev, n, std::vector<int64_t>(n), std::vector<int64_t>(n), static_cast<double>(range.range) / 1000,
+      {}};
+  for (size_t k = 0; k < args.size(); ++k) {
+    if (static_cast<int>(k) != range_arg && args[k].type == ValueType::kScalar)
+      call.scalars.push_back(&args[k]);
   }
-  for (size_t k = 0; k < count; ++k) {
-    series_labels->push_back(labels[k]);
-    for (const auto& [i, v] : values[k]) out->vec[i].push_back(StepSample{labels[k], v, ev.StepTime(i)});
-    std::vector<std::pair<uint32_t, double>>().swap(values[k]);  // lowers the peak while the output grows
+  for (size_t i = 0; i < n; ++i) {
+    call.window_end[i] = SatSub(ev.AtTime(range.at, range.at_ms, ev.StepTime(i)), range.offset);
+    call.window_start[i] = SatSub(call.window_end[i], range.range);
+  }
+  return call;
+}
+
+// Each series contributes at most one sample per step under one label set: steps can only hold a
+// duplicate when two series' label sets are equal, which is checked once per series first.
+absl::Status CheckDuplicates(const std::vector<LabelsPtr>& series_labels, const Value& out) {
+  if (SeriesLabelsDistinct(series_labels)) return absl::OkStatus();
+  DuplicateLabelsChecker dup;
+  for (const auto& step : out.vec) {
+    if (auto st = dup.Check(step); !st.ok()) return st;
   }
   return absl::OkStatus();
 }
 
 }  // namespace
+
+bool SeriesLabelsDistinct(const std::vector<LabelsPtr>& series_labels) {
+  absl::flat_hash_map<uint64_t, std::vector<const Labels*>> seen;
+  for (const auto& s : series_labels) {
+    auto& same = seen[s->Hash()];
+    for (const Labels* l : same) {
+      if (*l == *s) return false;
+    }
+    same.push_back(s.get());
+  }
+  return true;
+}
+
+absl::StatusOr<Value> SeriesValuesToVector(Evaluator& ev, SeriesValues in) {
+  Value out;
+  out.type = ValueType::kVector;
+  out.vec.resize(ev.steps());
+  const size_t count = in.labels.size();
+  if (ev.steps() * count <= (size_t{1} << 21)) {
+    for (auto& step : out.vec) step.reserve(count);
+  }
+  for (size_t k = 0; k < count; ++k) {
+    const LabelsPtr& labels = in.labels[k];
+    for (const auto& [i, v] : in.values[k]) out.vec[i].push_back(StepSample{labels, v, ev.StepTime(i)});
+    std::vector<std::pair<uint32_t, double>>().swap(in.values[k]);  // lowers the peak while the output grows
+  }
+  if (auto st = CheckDuplicates(in.labels, out); !st.ok()) return st;
+  return out;
+}
+
+absl::StatusOr<std::optional<SeriesValues>> EvalRangeFunctionBySeries(Evaluator& ev, const Expr& e,
+                                                                      std::vector<Value>& args,
+                                                                      RangeInput& range, int range_arg) {
+  WorkerPool* pool = ev.ctx()->pool;
+  if (pool == nullptr || pool->size() <= 1 || e.func->name == "absent_over_time") return std::nullopt;
+  std::optional<F> f = FunctionId(e.func->name);
+  if (!f) return std::nullopt;
+  RangeCall call = MakeRangeCall(ev, *f, args, range, range_arg);
+  SeriesValues out;
+  if (auto st = EvalSeriesParallel(ev, *pool, call, range, *f == F::kLast, &out); !st.ok()) return st;
+  return out;
+}
 
 absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vector<Value>& args,
                                         RangeInput& range, int range_arg) {
@@ -370,22 +435,13 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
   }
   std::optional<F> f = FunctionId(name);
   if (!f) return ExecError("function \"" + name + "\" is not implemented");
-  RangeCall call{
-      *f, &ev, n, std::vector<int64_t>(n), std::vector<int64_t>(n), static_cast<double>(range.range) / 1000,
-      {}};
-  for (size_t k = 0; k < args.size(); ++k) {
-    if (static_cast<int>(k) != range_arg && args[k].type == ValueType::kScalar)
-      call.scalars.push_back(&args[k]);
-  }
-  for (size_t i = 0; i < n; ++i) {
-    call.window_end[i] = SatSub(ev.AtTime(range.at, range.at_ms, ev.StepTime(i)), range.offset);
-    call.window_start[i] = SatSub(call.window_end[i], range.range);
-  }
+  RangeCall call = MakeRangeCall(ev, *f, args, range, range_arg);
   const bool keep_name = *f == F::kLast;
   std::vector<LabelsPtr> series_labels;
   if (WorkerPool* pool = ev.ctx()->pool; pool != nullptr && pool->size() > 1) {
-    if (auto st = EvalSeriesParallel(ev, *pool, call, range, keep_name, &out, &series_labels); !st.ok())
-      return st;
+    SeriesValues by_series;
+    if (auto st = EvalSeriesParallel(ev, *pool, call, range, keep_name, &by_series); !st.ok()) return st;
+    return SeriesValuesToVector(ev, std::move(by_series));
   } else {
     std::vector<double> buf;
     // Each series gives at most one sample per step: reserve that when it is affordable (a streamed
@@ -416,23 +472,7 @@ absl::StatusOr<Value> EvalRangeFunction(Evaluator& ev, const Expr& e, std::vecto
       if (!st.ok()) return st;
     }
   }
-  // Each series contributes at most one sample per step under one label set: steps can only hold a
-  // duplicate when two series' label sets are equal, which is checked once per series first.
-  bool distinct = true;
-  {
-    absl::flat_hash_map<uint64_t, std::vector<const Labels*>> seen;
-    for (const auto& s : series_labels) {
-      auto& same = seen[s->Hash()];
-      for (const Labels* l : same) distinct &= !(*l == *s);
-      same.push_back(s.get());
-    }
-  }
-  if (!distinct) {
-    DuplicateLabelsChecker dup;
-    for (const auto& step : out.vec) {
-      if (auto st = dup.Check(step); !st.ok()) return st;
-    }
-  }
+  if (auto st = CheckDuplicates(series_labels, out); !st.ok()) return st;
   return out;
 }
 

@@ -79,6 +79,17 @@ const char* const kQueries[] = {
     "last_over_time(load[7m])",
     "present_over_time(load[7m])",
     "sum by (mode) (rate(req_total[5m]))",
+    "sum(rate(req_total[5m]))",  // aggregations folded into the per-series results: same groups, order, bits
+    "sum without (instance) ((increase(req_total[10m])))",
+    "avg by (mode) (rate(req_total[5m]))",
+    "count without (mode) (irate(req_total[5m]))",
+    "min(deriv(load[10m]))",
+    "max by (instance) (max_over_time(load[7m]))",
+    "stddev by (mode) (rate(req_total[5m]))",
+    "stdvar(delta(load[5m]))",
+    "group by (mode) (changes(req_total[10m]))",
+    "avg(sum_over_time(load[7m]))",  // NaN and gaps in the input
+    "sum(last_over_time({__name__=~\"load|req_total\"}[7m]))",
     "topk(5, rate(req_total[5m]))",
     "rate(req_total[5m] offset 10m)",
     "max_over_time(rate(req_total[5m])[20m:1m])",  // a subquery: a loaded, not streamed, range input
