@@ -119,12 +119,17 @@ absl::Status App::OpenStorage() {
   return absl::OkStatus();
 }
 
+void BlockHandledSignals() {
+  sigset_t signals = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
 void App::RequestShutdown() { kill(getpid(), SIGTERM); }
 
 int App::Run() {
-  // Before any thread starts, so that every thread inherits the mask and only sigwait sees these signals.
+  // main() has done this before constructing the App; again here for other callers of Run (tests).
+  BlockHandledSignals();
   sigset_t signals = HandledSignals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   if (!startup_error_.ok()) {
     spdlog::error("{}", std::string(startup_error_.message()));

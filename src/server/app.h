@@ -25,6 +25,11 @@ class DB;
 
 namespace foresight::server {
 
+// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread. main() calls it before anything starts a thread
+// (App's constructor already starts the query engine's worker pool), so every thread inherits the mask and
+// only App::Run's sigwait takes these signals.
+void BlockHandledSignals();
+
 class Services;
 
 class App {

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
     (parsed.exit_code == 0 ? std::cout : std::cerr) << parsed.output << std::flush;
     return parsed.exit_code;
   }
+  foresight::server::BlockHandledSignals();  // before App's constructor starts any thread
   foresight::server::App app(std::move(parsed.flags));
   return app.Run();
 }
