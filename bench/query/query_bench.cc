@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct Flags {
   bool prometheus = true;
   bool vm = true;
   bool breakdown = false;
+  std::string only;  // run only the queries whose name contains this (for profiling one query)
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -51,6 +53,7 @@ Flags ParseFlags(int argc, char** argv) {
     if (a == "--no-prometheus") f.prometheus = false;
     if (a == "--no-vm") f.vm = false;
     if (a == "--breakdown") f.breakdown = true;
+    if (a.rfind("--only=", 0) == 0) f.only = a.substr(7);
   }
   return f;
 }
@@ -256,6 +259,7 @@ int main(int argc, char** argv) {
   std::printf("%-22s %10s %10s %10s %9s %9s %8s %8s %8s\n", "query", "foresight", "prometheus", "vm",
               "fs/prom", "fs/vm", "KiB fs", "KiB prom", "KiB vm");
   for (const Query& q : queries) {
+    if (std::string_view(q.name).find(flags.only) == std::string_view::npos) continue;
     size_t bf = 0, bp = 0, bv = 0;
     double f = TimeQuery(url_for(fs_url, q, false), flags.runs, &bf);
     double p = prom_url.empty() ? NAN : TimeQuery(url_for(prom_url, q, false), flags.runs, &bp);

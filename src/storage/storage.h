@@ -83,6 +83,33 @@ class SampleIterator {
   virtual Sample At() const = 0;
   // A read error (e.g. a corrupt chunk) that ended the iteration early.
   virtual absl::Status Err() const { return absl::OkStatus(); }
+  // The newest sample with lo <= t <= hi into `out`; false if there is none (or on an error: see Err).
+  // For an instant selector, which needs only that sample: implementations that know a chunk's last
+  // sample skip decoding it. It uses the iterator up: call it on a fresh iterator, and nothing after it.
+  // (Inline: the codec libraries below the engine implement iterators too.)
+  virtual bool LastInRange(int64_t lo, int64_t hi, Sample* out) {
+    bool found = false;
+    if (Seek(lo)) {
+      do {
+        Sample s = At();
+        if (s.t > hi) break;
+        *out = s;
+        found = true;
+      } while (Next());
+    }
+    return found;
+  }
+  // Appends every sample with lo <= t <= hi to `out`, in order (stopping early on an error: see Err). For
+  // readers that load whole windows: implementations copy decoded runs instead of a few virtual calls per
+  // sample. It uses the iterator up, as LastInRange.
+  virtual void AppendRange(int64_t lo, int64_t hi, std::vector<Sample>* out) {
+    if (!Seek(lo)) return;
+    do {
+      Sample s = At();
+      if (s.t > hi) return;
+      out->push_back(s);
+    } while (Next());
+  }
 };
 
 class Series {

@@ -124,20 +124,7 @@ absl::Status Evaluator::ReadSamples(storage::SampleIterator& it, int64_t mint, i
                                     std::vector<storage::Sample>* out) const {
   auto& samples = *out;
   samples.clear();
-  if (it.Seek(mint)) {
-    do {
-      storage::Sample smp = it.At();
-      if (smp.t > maxt) break;
-      samples.push_back(smp);
-      if (samples.size() == 2 && smp.t > samples[0].t) {
-        // Regular scrapes: the first interval predicts the count, saving the vector's regrowth copies.
-        int64_t interval = smp.t - samples[0].t;
-        uint64_t expect =
-            (static_cast<uint64_t>(maxt) - static_cast<uint64_t>(smp.t)) / static_cast<uint64_t>(interval);
-        samples.reserve(static_cast<size_t>(std::min<uint64_t>(expect + 3, 1u << 20)));
-      }
-    } while (it.Next());
-  }
+  it.AppendRange(mint, maxt, &samples);
   if (auto st = it.Err(); !st.ok()) return st;
   // Loaded samples count against max_samples for the whole query (a conservative peak, also when streamed).
   return AddSamples(static_cast<int64_t>(samples.size()));
@@ -158,7 +145,38 @@ absl::StatusOr<std::vector<LoadedSeries>> Evaluator::Select(const Expr& vs, int6
   return out;
 }
 
+absl::StatusOr<Value> Evaluator::EvalInstantSelector(const Expr& e, bool sample_timestamps) {
+  int64_t ts = start_;
+  int64_t ref = SatSub(AtTime(e.at, e.at_ms, ts), e.offset_ms);
+  int64_t lo = SatSub(ref, ctx_->lookback);
+  auto set = OpenSelect(e, lo, ref, 0, "");
+  if (!set.ok()) return set.status();
+  Value out;
+  out.type = ValueType::kVector;
+  out.vec.resize(1);
+  StepVector& step = out.vec[0];
+  while ((*set)->Next()) {
+    const storage::Series& s = (*set)->At();
+    auto it = s.Iterator();
+    storage::Sample p{};
+    bool found = it->LastInRange(lo, ref, &p);
+    if (auto st = it->Err(); !st.ok()) return st;
+    if (!found || storage::IsStaleNaN(p.v)) continue;
+    step.push_back(StepSample{std::make_shared<const Labels>(s.labels()), p.v, sample_timestamps ? p.t : ts});
+    if ((step.size() & 4095) == 0) {
+      if (auto st = CheckAlive(); !st.ok()) return st;
+    }
+  }
+  if (auto st = (*set)->Err(); !st.ok()) return st;
+  for (auto& w : (*set)->Warnings()) ctx_->warnings.push_back(w);
+  if (auto st = AddSamples(static_cast<int64_t>(step.size())); !st.ok()) return st;
+  return out;
+}
+
 absl::StatusOr<Value> Evaluator::EvalVectorSelector(const Expr& e, bool sample_timestamps) {
+  // One step needs only each series' newest sample in the lookback window, which storage can often give
+  // without decoding (an instant query over 10k series spent a third of its time decoding chunks).
+  if (steps_ == 1) return EvalInstantSelector(e, sample_timestamps);
   int64_t lb = ctx_->lookback;
   int64_t first = SatSub(AtTime(e.at, e.at_ms, start_), e.offset_ms);
   int64_t last = SatSub(AtTime(e.at, e.at_ms, end_), e.offset_ms);

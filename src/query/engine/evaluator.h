@@ -126,6 +126,7 @@ class Evaluator {
   absl::Status ReadSamples(storage::SampleIterator& it, int64_t mint, int64_t maxt,
                            std::vector<storage::Sample>* samples) const;
   absl::StatusOr<Value> EvalVectorSelector(const Expr& e, bool sample_timestamps);
+  absl::StatusOr<Value> EvalInstantSelector(const Expr& e, bool sample_timestamps);
   absl::StatusOr<Value> EvalUnary(const Expr& e);
   absl::StatusOr<Value> EvalBinary(const Expr& e);
   absl::StatusOr<Value> EvalAggregate(const Expr& e);

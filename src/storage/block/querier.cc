@@ -29,6 +29,27 @@ class BlockSeriesIterator : public SampleIterator {
   Sample At() const override { return cur_; }
   absl::Status Err() const override { return err_; }
 
+  void AppendRange(int64_t lo, int64_t hi, std::vector<Sample>* out) override {
+    lo = std::max(lo, mint_);
+    hi = std::min(hi, maxt_);
+    Done();
+    for (const ChunkMeta& c : chunks_) {
+      if (c.maxt < lo) continue;
+      if (c.mint > hi) break;
+      auto view = block_->Chunk(c.ref);
+      if (!view.ok()) {
+        err_ = view.status();
+        return;
+      }
+      auto it = encoding::NewChunkIterator(view->encoding, view->bytes);
+      it->AppendRange(lo, hi, out);
+      if (!it->Err().ok()) {
+        err_ = it->Err();
+        return;
+      }
+    }
+  }
+
  private:
   bool Done() {
     done_ = true;

@@ -97,6 +97,11 @@ class CompactIterator final : public SampleIterator {
   Sample At() const override { return Sample{ts_[i_], std::bit_cast<double>(vs_[i_])}; }
   absl::Status Err() const override { return err_; }
 
+  void AppendRange(int64_t lo, int64_t hi, std::vector<Sample>* out) override {
+    if (!Seek(lo)) return;
+    for (; i_ < n_ && ts_[i_] <= hi; ++i_) out->push_back(Sample{ts_[i_], std::bit_cast<double>(vs_[i_])});
+  }
+
  private:
   // Chunks are small (a few hundred samples), so decoding them whole is simplest and lets each section's
   // loop run without per-sample branching on the mode.

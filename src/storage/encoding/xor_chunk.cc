@@ -143,6 +143,16 @@ class XorIterator final : public SampleIterator {
   Sample At() const override { return Sample{ts_[bi_], std::bit_cast<double>(vs_[bi_])}; }
   absl::Status Err() const override { return err_; }
 
+  void AppendRange(int64_t lo, int64_t hi, std::vector<Sample>* out) override {
+    if (!Seek(lo)) return;
+    do {
+      for (; bi_ < bn_; ++bi_) {
+        if (ts_[bi_] > hi) return;
+        out->push_back(Sample{ts_[bi_], std::bit_cast<double>(vs_[bi_])});
+      }
+    } while (Fill());
+  }
+
  private:
   static constexpr int kBatch = 64;
 

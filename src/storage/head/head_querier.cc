@@ -4,6 +4,7 @@
 #include <mutex>
 #include <shared_mutex>
 
+#include "storage/encoding/xor_chunk.h"
 #include "storage/querier/merge.h"
 
 namespace foresight::storage::head {
@@ -51,6 +52,62 @@ class ChunkListIterator final : public SampleIterator {
   Sample At() const override { return cur_->At(); }
 
   absl::Status Err() const override { return err_; }
+
+  void AppendRange(int64_t lo, int64_t hi, std::vector<Sample>* out) override {
+    lo = std::max(lo, mint_);
+    hi = std::min(hi, maxt_);
+    done_ = true;
+    if (lo > hi) return;
+    size_t first = 0, last = chunks_.size();
+    while (first < last && chunks_[first].maxt < lo) ++first;
+    while (last > first && chunks_[last - 1].mint > hi) --last;
+    // The chunk headers give an upper bound on the count: one allocation instead of the vector's regrowth.
+    size_t bound = 0;
+    for (size_t i = first; i < last; ++i) {
+      if (chunks_[i].encoding != encoding::ChunkEncoding::kXor) continue;
+      auto n = encoding::XorNumSamples(*chunks_[i].bytes);
+      bound += n.ok() ? static_cast<size_t>(*n) : 0;
+    }
+    out->reserve(out->size() + bound);
+    for (size_t i = first; i < last; ++i) {
+      auto it = encoding::NewChunkIterator(chunks_[i].encoding, *chunks_[i].bytes);
+      it->AppendRange(lo, hi, out);
+      if (!it->Err().ok()) {
+        err_ = it->Err();
+        return;
+      }
+    }
+  }
+
+  bool LastInRange(int64_t lo, int64_t hi, Sample* out) override {
+    lo = std::max(lo, mint_);
+    hi = std::min(hi, maxt_);
+    done_ = true;
+    if (lo > hi) return false;
+    // Head chunks are in time order and do not overlap: the answer is in the newest chunk starting at or
+    // before hi. When that chunk ends by hi, its last sample is the answer and nothing is decoded.
+    for (size_t i = chunks_.size(); i-- > 0;) {
+      const ChunkRef& c = chunks_[i];
+      if (c.mint > hi) continue;
+      if (c.maxt < lo) return false;
+      if (c.maxt <= hi) {
+        *out = Sample{c.maxt, c.last_v};
+        return true;
+      }
+      if (c.prev_t != kMinTime && c.prev_t <= hi) {  // hi falls between the chunk's last two samples
+        if (c.prev_t < lo) return false;
+        *out = Sample{c.prev_t, c.prev_v};
+        return true;
+      }
+      auto it = encoding::NewChunkIterator(c.encoding, *c.bytes);
+      bool found = it->LastInRange(lo, hi, out);
+      if (!it->Err().ok()) err_ = it->Err();
+      // Not found here means no sample in [lo, hi] at all: c starts at or before hi, so if it started at or
+      // after lo its first sample would be in range; and earlier chunks end before c starts.
+      return found && err_.ok();
+    }
+    return false;
+  }
 
  private:
   bool OpenNext() {
@@ -114,8 +171,15 @@ class HeadQuerier final : public Querier {
     };
     std::vector<Entry> entries;
     entries.reserve(ids.cardinality());
+    std::vector<MemSeries*> found;
+    found.reserve(ids.cardinality());
     for (uint32_t id : ids) {
-      if (MemSeries* s = head_->ById(id)) entries.push_back(Entry{head_->LabelsOf(*s), s});
+      if (MemSeries* s = head_->ById(id)) found.push_back(s);
+    }
+    constexpr size_t kLabelsAhead = 8;
+    for (size_t i = 0; i < found.size(); ++i) {
+      if (i + kLabelsAhead < found.size()) found[i + kLabelsAhead]->PrefetchSeriesForRead();
+      entries.push_back(Entry{head_->LabelsOf(*found[i]), found[i]});
     }
     std::sort(entries.begin(), entries.end(),
               [](const Entry& a, const Entry& b) { return a.labels < b.labels; });
@@ -124,7 +188,13 @@ class HeadQuerier final : public Querier {
     {
       // Exclusive against commits being applied: every series is snapshotted at the same commit boundary.
       std::unique_lock lock(head_->isolation_mu());
-      for (auto& e : entries) {
+      // Series lie scattered in memory: fetching a few ahead, the series then what it points to, hides most
+      // of the cache misses (this loop was a third of an instant query over 10k series).
+      constexpr size_t kSeriesAhead = 12, kChunksAhead = 6;
+      for (size_t i = 0; i < entries.size(); ++i) {
+        if (i + kSeriesAhead < entries.size()) entries[i + kSeriesAhead].series->PrefetchSeriesForRead();
+        if (i + kChunksAhead < entries.size()) entries[i + kChunksAhead].series->PrefetchChunksForRead();
+        auto& e = entries[i];
         std::vector<ChunkRef> chunks;
         {
           std::lock_guard slock(e.series->mu());

@@ -36,7 +36,13 @@ AppendOutcome MemSeries::AppendLocked(int64_t t, double v) {
     return AppendOutcome::kDuplicate;
   }
   if (open_.num_samples() >= kSamplesPerChunk) SealOpenChunkLocked();
-  if (open_.num_samples() == 0) open_mint_ = t;
+  if (open_.num_samples() == 0) {
+    open_mint_ = t;
+    prev_t_ = kMinTime;
+  } else {
+    prev_t_ = last_t_;
+    prev_v_ = last_v_;
+  }
   open_.Append(t, v);
   last_t_ = t;
   last_v_ = v;
@@ -53,18 +59,24 @@ bool MemSeries::SameAsLastLocked(int64_t t, double v) const {
 
 void MemSeries::SealOpenChunkLocked() {
   auto bytes = std::make_shared<const std::string>(open_.bytes());
-  sealed_.push_back(ChunkRef{open_mint_, last_t_, encoding::ChunkEncoding::kXor, std::move(bytes)});
+  sealed_.push_back(ChunkRef{open_mint_, last_t_, encoding::ChunkEncoding::kXor, std::move(bytes), last_v_,
+                             prev_t_, prev_v_});
   open_ = encoding::XorChunkAppender();
   open_mint_ = kMaxTime;
 }
 
 void MemSeries::ChunksLocked(int64_t mint, int64_t maxt, std::vector<ChunkRef>* out) const {
-  for (const auto& c : sealed_) {
-    if (c.maxt >= mint && c.mint <= maxt) out->push_back(c);
+  // Sealed chunks end before the open one starts: when it starts by mint none of them is needed, and their
+  // array (a cache miss per series) is not read. That is the common case of a recent instant query.
+  bool open_covers = open_.num_samples() > 0 && open_mint_ <= mint;
+  if (!open_covers) {
+    for (const auto& c : sealed_) {
+      if (c.maxt >= mint && c.mint <= maxt) out->push_back(c);
+    }
   }
   if (open_.num_samples() > 0 && last_t_ >= mint && open_mint_ <= maxt) {
     out->push_back(ChunkRef{open_mint_, last_t_, encoding::ChunkEncoding::kXor,
-                            std::make_shared<const std::string>(open_.bytes())});
+                            std::make_shared<const std::string>(open_.bytes()), last_v_, prev_t_, prev_v_});
   }
 }
 

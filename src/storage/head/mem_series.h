@@ -37,6 +37,12 @@ struct ChunkRef {
   int64_t maxt;
   encoding::ChunkEncoding encoding;
   std::shared_ptr<const std::string> bytes;
+  // The newest two samples, so that an instant query finds its sample without decoding the chunk: the value
+  // at maxt, and the sample before it (prev_t kMinTime when the chunk holds one sample). The second matters
+  // when a query's time falls just before the latest scrape.
+  double last_v = 0;
+  int64_t prev_t = kMinTime;
+  double prev_v = 0;
 };
 
 // kRemoved: the series was dropped by head truncation after the writer found it; the writer looks it up
@@ -88,6 +94,16 @@ class MemSeries {
   // waits on two cache misses per sample.
   void PrefetchSeries() const { __builtin_prefetch(this, 1); }
   void PrefetchChunkTail() const { open_.PrefetchTail(); }
+  // The same for a query reading many series' chunks (ChunksLocked): first the whole series, later what
+  // ChunksLocked reads behind its pointers.
+  void PrefetchSeriesForRead() const {
+    for (size_t off = 0; off < sizeof(MemSeries); off += 64)
+      __builtin_prefetch(reinterpret_cast<const char*>(this) + off, 0);
+  }
+  void PrefetchChunksForRead() const {
+    open_.PrefetchBytes();
+    if (!sealed_.empty()) __builtin_prefetch(sealed_.data() + sealed_.size() - 1, 0);
+  }
 
   // Whether the series' record is in the write-ahead log (a failed log write leaves it unlogged, and the
   // next batch that uses the series logs it again).
@@ -106,6 +122,8 @@ class MemSeries {
   std::atomic<int64_t> reserved_t_{kMinTime};
   int64_t last_t_ = kMinTime;
   double last_v_ = 0;
+  int64_t prev_t_ = kMinTime;  // the sample before the last in the open chunk (kMinTime if none)
+  double prev_v_ = 0;
   std::atomic<bool> removed_{false};
   std::atomic<bool> logged_{false};
   int64_t open_mint_ = kMaxTime;

@@ -31,6 +31,20 @@ class MergedIterator final : public SampleIterator {
 
   Sample At() const override { return cur_; }
 
+  bool LastInRange(int64_t lo, int64_t hi, Sample* out) override {
+    // Newest first (the head is usually last), narrowing the range for the rest; on equal timestamps the
+    // earlier iterator wins, as in Pick.
+    bool found = false;
+    for (size_t i = its_.size(); i-- > 0;) {
+      Sample s;
+      if (its_[i]->LastInRange(found ? out->t : lo, hi, &s) && (!found || s.t >= out->t)) {
+        *out = s;
+        found = true;
+      }
+    }
+    return found;
+  }
+
   absl::Status Err() const override {
     for (const auto& it : its_) {
       if (auto s = it->Err(); !s.ok()) return s;

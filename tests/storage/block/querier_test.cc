@@ -1,4 +1,5 @@
 // BlockQuerier against a brute-force evaluation over the same data.
+#include <bit>
 #include <filesystem>
 #include <set>
 #include <thread>
@@ -114,6 +115,48 @@ TEST_F(BlockQuerierTest, SeekWithinAndAcrossChunks) {
     ++w;
   }
   EXPECT_EQ(w, want.end());
+}
+
+// The bulk and newest-sample reads of instant and range selectors agree with brute force, with windows
+// inside, across and beyond the querier's range and the block's chunks.
+TEST_F(BlockQuerierTest, AppendRangeAndLastInRangeAgainstBruteForce) {
+  auto m = M(MatchType::kEqual, "__name__", "up");
+  const int64_t qlo = kMint + 100'000, qhi = kMint + 3'000'000;
+  BlockQuerier q(block_, qlo, qhi);
+  SeriesMap want = BruteForce(data_, {&m, 1}, qlo, qhi);
+  auto set = q.Select({&m, 1});
+  auto w = want.begin();
+  size_t nonempty = 0;
+  while (set->Next()) {
+    ASSERT_NE(w, want.end());
+    for (int64_t hi = kMint - 20'000; hi <= kMaxt + 20'000; hi += 97'000) {
+      for (int64_t width : {int64_t{0}, int64_t{300'000}, int64_t{2'000'000}}) {
+        std::vector<Sample> expect;
+        for (const Sample& s : w->second) {
+          if (s.t >= hi - width && s.t <= hi) expect.push_back(s);
+        }
+        std::vector<Sample> got;
+        auto it = set->At().Iterator();
+        it->AppendRange(hi - width, hi, &got);
+        ASSERT_TRUE(it->Err().ok());
+        ASSERT_EQ(got.size(), expect.size()) << hi << " " << width;
+        for (size_t k = 0; k < got.size(); ++k) {
+          ASSERT_EQ(got[k].t, expect[k].t);
+          ASSERT_EQ(std::bit_cast<uint64_t>(got[k].v), std::bit_cast<uint64_t>(expect[k].v));
+        }
+        Sample last{};
+        auto last_it = set->At().Iterator();
+        ASSERT_EQ(last_it->LastInRange(hi - width, hi, &last), !expect.empty());
+        if (!expect.empty()) {
+          EXPECT_EQ(last.t, expect.back().t);
+          ++nonempty;
+        }
+      }
+    }
+    ++w;
+  }
+  EXPECT_EQ(w, want.end());
+  EXPECT_GT(nonempty, 10u);
 }
 
 TEST_F(BlockQuerierTest, SeriesHintReturnsLabels) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <map>
+#include <optional>
 
 #include "storage/fs/faulty_fs.h"
 
@@ -199,6 +200,55 @@ TEST_F(DBTest, HeadIsCutIntoBlocksAndQueriesMergeBlocksAndHead) {
   auto app = db->NewAppender();
   auto old = app->Append(0, Labels{{"__name__", "m"}, {"i", "0"}}, 30'000, 1);
   EXPECT_EQ(RejectReasonOf(old.status()), RejectReason::kTooOld);
+}
+
+// An instant selector's newest-sample lookup and a window's bulk read, through blocks, head and their merge,
+// equal a plain read.
+TEST_F(DBTest, LastInRangeAndAppendRangeAcrossBlocksAndHeadMatchAPlainRead) {
+  auto db = Open();
+  AppendSeries(*db, "m", 2, 0, 5 * kHour, 60'000);
+  ASSERT_TRUE(MaintainLater(*db).ok());
+  ASSERT_GE(db->Stats().blocks, 1u);
+  auto q = db->NewQuerier(kMinTime, kMaxTime);
+  ASSERT_TRUE(q.ok());
+  auto set = (*q)->Select(std::vector<Matcher>{*Matcher::Make(MatchType::kEqual, "__name__", "m")});
+  int series = 0, found = 0;
+  while (set->Next()) {
+    ++series;
+    std::vector<Sample> all;
+    auto plain = set->At().Iterator();
+    while (plain->Next()) all.push_back(plain->At());
+    for (int64_t hi = -60'000; hi <= 5 * kHour + 60'000; hi += 7 * 60'000 + 13'000) {
+      for (int64_t width : {0, 30'000, 300'000}) {
+        std::optional<Sample> want;
+        std::vector<Sample> want_range;
+        for (const Sample& smp : all) {
+          if (smp.t >= hi - width && smp.t <= hi) want = smp;
+          if (smp.t >= hi - width && smp.t <= hi) want_range.push_back(smp);
+        }
+        std::vector<Sample> got_range;
+        auto range_it = set->At().Iterator();
+        range_it->AppendRange(hi - width, hi, &got_range);
+        ASSERT_TRUE(range_it->Err().ok());
+        ASSERT_EQ(got_range.size(), want_range.size()) << hi << " " << width;
+        for (size_t k = 0; k < want_range.size(); ++k) {
+          ASSERT_EQ(got_range[k].t, want_range[k].t);
+          ASSERT_EQ(got_range[k].v, want_range[k].v);
+        }
+        Sample got{};
+        auto it = set->At().Iterator();
+        ASSERT_EQ(it->LastInRange(hi - width, hi, &got), want.has_value()) << hi << " " << width;
+        ASSERT_TRUE(it->Err().ok());
+        if (want) {
+          ++found;
+          EXPECT_EQ(got.t, want->t);
+          EXPECT_EQ(got.v, want->v);
+        }
+      }
+    }
+  }
+  EXPECT_EQ(series, 2);
+  EXPECT_GT(found, 100);
 }
 
 TEST_F(DBTest, HeadCutWaitsForALaggingWriterWithinTheSpanLimit) {

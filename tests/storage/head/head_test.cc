@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "storage/head/head_querier.h"
@@ -137,6 +138,56 @@ TEST(HeadTest, TruncateDropsOldChunksAndEmptySeriesButReadersKeepThem) {
   EXPECT_EQ(samples.back().t, 999);
   auto gone = after->Select(std::vector<Matcher>{M(MatchType::kEqual, "__name__", "old")});
   EXPECT_FALSE(gone->Next());
+}
+
+// LastInRange answers from the chunks' remembered last two samples where it can and decodes otherwise, and
+// AppendRange copies decoded runs: every answer must equal what a plain read gives for [lo, hi], for windows
+// anywhere: before, inside and between samples, on chunk boundaries, beyond the querier's own range.
+TEST(HeadTest, LastInRangeAndAppendRangeMatchAPlainRead) {
+  Head h;
+  Labels l{{"__name__", "m"}};
+  const int n = 2 * MemSeries::kSamplesPerChunk + 60;  // two sealed chunks and an open one
+  for (int i = 0; i < n; ++i) Add(h, l, 1000 + i * 10, i * 0.5);
+  for (auto [qmin, qmax] : {std::pair<int64_t, int64_t>{kMinTime, kMaxTime}, {1500, 3000}}) {
+    auto q = NewHeadQuerier(&h, qmin, qmax);
+    auto set = q->Select(std::vector<Matcher>{M(MatchType::kEqual, "__name__", "m")});
+    ASSERT_TRUE(set->Next());
+    const std::vector<Sample> all = ReadAll(set->At());
+    int checked = 0, found = 0;
+    for (int64_t hi = 900; hi <= 1000 + n * 10 + 20; hi += 3) {
+      for (int64_t width : {0, 4, 10, 25, 300, 5000}) {
+        const int64_t lo = hi - width;
+        std::optional<Sample> want;
+        std::vector<Sample> want_range;
+        for (const Sample& s : all) {
+          if (s.t >= lo && s.t <= hi) want = s;
+          if (s.t >= lo && s.t <= hi) want_range.push_back(s);
+        }
+        std::vector<Sample> got_range{{-1, -1}};  // appended to, not replaced
+        auto range_it = set->At().Iterator();
+        range_it->AppendRange(lo, hi, &got_range);
+        ASSERT_TRUE(range_it->Err().ok());
+        ASSERT_EQ(got_range.size(), want_range.size() + 1) << "lo " << lo << " hi " << hi;
+        for (size_t k = 0; k < want_range.size(); ++k) {
+          ASSERT_EQ(got_range[k + 1].t, want_range[k].t);
+          ASSERT_EQ(got_range[k + 1].v, want_range[k].v);
+        }
+        Sample got{};
+        auto it = set->At().Iterator();
+        bool ok = it->LastInRange(lo, hi, &got);
+        ASSERT_TRUE(it->Err().ok());
+        ASSERT_EQ(ok, want.has_value()) << "lo " << lo << " hi " << hi;
+        if (ok) {
+          EXPECT_EQ(got.t, want->t) << "lo " << lo << " hi " << hi;
+          EXPECT_EQ(got.v, want->v) << "lo " << lo << " hi " << hi;
+          ++found;
+        }
+        ++checked;
+      }
+    }
+    EXPECT_GT(found, checked / 3);
+    EXPECT_LT(found, checked);
+  }
 }
 
 }  // namespace
