@@ -113,6 +113,7 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args) {
   ParsedFlags out;
   Flags& f = out.flags;
   std::string retention_time = "15d", retention_size = "0", wal_sync = "interval", read_timeout = "5m";
+  std::string lookback = "5m", query_timeout = "2m";
   bool version = false;
 
   CLI::App app("Foresight: monitoring with forecasts, speaking Prometheus' interfaces.", "foresight");
@@ -138,6 +139,21 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args) {
   app.add_option("--log.level", f.log_level,
                  "Only log messages with the given severity or above: debug, info, "
                  "warn, error.")
+      ->capture_default_str();
+  app.add_option("--query.lookback-delta", lookback,
+                 "The maximum lookback duration for retrieving metrics during expression evaluations.")
+      ->capture_default_str();
+  app.add_option("--query.max-samples", f.query_max_samples,
+                 "Maximum number of samples a single query can load into memory.")
+      ->capture_default_str();
+  app.add_option("--query.timeout", query_timeout, "Maximum time a query may take before being aborted.")
+      ->capture_default_str();
+  app.add_option("--query.max-concurrency", f.query_max_concurrency,
+                 "Maximum number of queries executed concurrently.")
+      ->capture_default_str();
+  app.add_option("--query.eval-threads", f.query_eval_threads,
+                 "Threads evaluating the series of a range function in parallel, shared by all queries: "
+                 "0 = one per hardware thread, 1 = serial.")
       ->capture_default_str();
   app.add_flag("--version", version, "Show the version and exit.");
 
@@ -179,6 +195,22 @@ ParsedFlags ParseFlags(const std::vector<std::string>& args) {
   if (!timeout.ok()) return fail("web.read-timeout", read_timeout, std::string(timeout.status().message()));
   if (*timeout <= 0) return fail("web.read-timeout", read_timeout, "must be positive");
   f.read_timeout_ms = *timeout;
+  auto lookback_ms = ParseDuration(lookback);
+  if (!lookback_ms.ok())
+    return fail("query.lookback-delta", lookback, std::string(lookback_ms.status().message()));
+  if (*lookback_ms <= 0) return fail("query.lookback-delta", lookback, "must be positive");
+  f.query_lookback_ms = *lookback_ms;
+  auto query_timeout_ms = ParseDuration(query_timeout);
+  if (!query_timeout_ms.ok())
+    return fail("query.timeout", query_timeout, std::string(query_timeout_ms.status().message()));
+  if (*query_timeout_ms <= 0) return fail("query.timeout", query_timeout, "must be positive");
+  f.query_timeout_ms = *query_timeout_ms;
+  if (f.query_max_samples <= 0)
+    return fail("query.max-samples", std::to_string(f.query_max_samples), "must be positive");
+  if (f.query_max_concurrency <= 0)
+    return fail("query.max-concurrency", std::to_string(f.query_max_concurrency), "must be positive");
+  if (f.query_eval_threads < 0 || f.query_eval_threads > 256)
+    return fail("query.eval-threads", std::to_string(f.query_eval_threads), "want 0 to 256");
   std::string sync = Lower(wal_sync);
   if (sync == "never") {
     f.wal_sync = WalSync::kNever;

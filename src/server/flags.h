@@ -11,6 +11,12 @@
 //                                    that it can run beside a Prometheus on :9090)
 //   --web.read-timeout               maximum time to read one request (default 5m)
 //   --log.level                      debug | info | warn | error (default info)
+//   --query.lookback-delta           how far back an instant selector looks for a sample (default 5m)
+//   --query.max-samples              samples one query may load (default 50000000)
+//   --query.timeout                  maximum time one query may take (default 2m)
+//   --query.max-concurrency          queries evaluated at once; more wait (default 20)
+//   --query.eval-threads             threads evaluating a range function's series in parallel, shared by
+//                                    all queries: 0 = one per hardware thread, 1 = serial (default 0)
 //   --version, --help
 //
 // A bad value is reported naming the flag, and the process exits with code 2.
@@ -36,6 +42,11 @@ struct Flags {
   std::string listen_address = "0.0.0.0:9095";
   int64_t read_timeout_ms = 5LL * 60 * 1000;
   std::string log_level = "info";
+  int64_t query_lookback_ms = 5LL * 60 * 1000;
+  int64_t query_max_samples = 50'000'000;
+  int64_t query_timeout_ms = 2LL * 60 * 1000;
+  int query_max_concurrency = 20;
+  int query_eval_threads = 0;
 };
 
 // What main() does with the command line: run with `flags`, or print `output` and exit with `exit_code`

@@ -24,7 +24,13 @@ namespace foresight::server {
 
 Services::Services(Flags flags)
     : flags_(std::move(flags)),
-      engine_(std::make_unique<query::Engine>()),
+      engine_(std::make_unique<query::Engine>(query::EngineOptions{
+          .lookback_delta_ms = flags_.query_lookback_ms,
+          .max_samples = flags_.query_max_samples,
+          .timeout_ms = flags_.query_timeout_ms,
+          .max_concurrent = flags_.query_max_concurrency,
+          .eval_threads = flags_.query_eval_threads,
+      })),
       push_stats_(std::make_unique<collection::PushStats>()),
       pushed_metadata_(std::make_unique<collection::MetadataStore>()) {}
 

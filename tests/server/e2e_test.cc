@@ -168,6 +168,27 @@ TEST_F(E2ETest, StartsServesAndStopsCleanly) {
   EXPECT_NE(Fetch(base + "/-/healthy", {.timeout_ms = 1000}).status, 200);  // gone
 }
 
+// The query flags reach the engine: a subquery of 600 points is over a limit of 100 samples.
+TEST_F(E2ETest, QueryFlagsReachTheEngine) {
+  std::string stderr_path = (dir_ / "stderr.log").string();
+  Process p({"--web.listen-address=127.0.0.1:0", "--storage.tsdb.path=" + (dir_ / "data").string(),
+             "--query.max-samples=100", "--query.eval-threads=1"},
+            stderr_path);
+  std::string line = p.ReadLineStartingWith("Foresight listening on http://", std::chrono::seconds(60));
+  ASSERT_FALSE(line.empty()) << ReadFile(stderr_path);
+  std::string base = line.substr(std::string("Foresight listening on ").size());
+  auto small = Fetch(base + "/api/v1/query?query=sum_over_time(vector(1)%5B50s:1s%5D)&time=1000");
+  EXPECT_EQ(small.status, 200) << small.body;
+  // 51: a 2.42 subquery includes both ends of its range.
+  EXPECT_NE(small.body.find("\"51\""), std::string::npos) << small.body;
+  auto big = Fetch(base + "/api/v1/query?query=sum_over_time(vector(1)%5B10m:1s%5D)&time=1000");
+  EXPECT_EQ(big.status, 422) << big.body;
+  EXPECT_NE(big.body.find("\"errorType\":\"execution\""), std::string::npos) << big.body;
+  EXPECT_NE(big.body.find("too many samples"), std::string::npos) << big.body;
+  p.Signal(SIGTERM);
+  EXPECT_EQ(p.Wait(std::chrono::seconds(30)), 0);
+}
+
 TEST_F(E2ETest, SigintAlsoStopsCleanly) {
   std::string stderr_path = (dir_ / "stderr.log").string();
   Process p({"--web.listen-address=127.0.0.1:0", "--storage.tsdb.path=" + (dir_ / "data").string()},

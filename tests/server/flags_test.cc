@@ -64,13 +64,20 @@ TEST(ParseFlagsTest, Defaults) {
   EXPECT_EQ(p.flags.log_level, "info");
   EXPECT_EQ(p.flags.config_file, "");
   EXPECT_EQ(p.flags.read_timeout_ms, 5 * kMinute);
+  EXPECT_EQ(p.flags.query_lookback_ms, 5 * kMinute);
+  EXPECT_EQ(p.flags.query_max_samples, 50'000'000);
+  EXPECT_EQ(p.flags.query_timeout_ms, 2 * kMinute);
+  EXPECT_EQ(p.flags.query_max_concurrency, 20);
+  EXPECT_EQ(p.flags.query_eval_threads, 0);
 }
 
 TEST(ParseFlagsTest, AllFlags) {
-  ParsedFlags p = Parse({"--config.file=foresight.yml", "--storage.tsdb.path", "/tmp/x",
-                         "--storage.tsdb.retention.time=30d", "--storage.tsdb.retention.size=10GB",
-                         "--storage.tsdb.wal-sync=always", "--web.listen-address=127.0.0.1:0",
-                         "--log.level=debug", "--web.read-timeout=30s"});
+  ParsedFlags p =
+      Parse({"--config.file=foresight.yml", "--storage.tsdb.path", "/tmp/x",
+             "--storage.tsdb.retention.time=30d", "--storage.tsdb.retention.size=10GB",
+             "--storage.tsdb.wal-sync=always", "--web.listen-address=127.0.0.1:0", "--log.level=debug",
+             "--web.read-timeout=30s", "--query.lookback-delta=1m", "--query.max-samples=1000",
+             "--query.timeout=10s", "--query.max-concurrency=4", "--query.eval-threads=1"});
   ASSERT_FALSE(p.exit) << p.output;
   EXPECT_EQ(p.flags.config_file, "foresight.yml");
   EXPECT_EQ(p.flags.storage_path, "/tmp/x");
@@ -80,6 +87,11 @@ TEST(ParseFlagsTest, AllFlags) {
   EXPECT_EQ(p.flags.listen_address, "127.0.0.1:0");
   EXPECT_EQ(p.flags.log_level, "debug");
   EXPECT_EQ(p.flags.read_timeout_ms, 30 * kSecond);
+  EXPECT_EQ(p.flags.query_lookback_ms, kMinute);
+  EXPECT_EQ(p.flags.query_max_samples, 1000);
+  EXPECT_EQ(p.flags.query_timeout_ms, 10 * kSecond);
+  EXPECT_EQ(p.flags.query_max_concurrency, 4);
+  EXPECT_EQ(p.flags.query_eval_threads, 1);
   EXPECT_EQ(Parse({"--storage.tsdb.wal-sync=never"}).flags.wal_sync, WalSync::kNever);
 }
 
@@ -100,6 +112,12 @@ TEST(ParseFlagsTest, BadValuesNameTheFlag) {
   ExpectBad({"--web.listen-address=host:99999"}, "--web.listen-address");
   ExpectBad({"--web.read-timeout=0"}, "--web.read-timeout");
   ExpectBad({"--storage.tsdb.path="}, "--storage.tsdb.path");
+  ExpectBad({"--query.lookback-delta=5x"}, "--query.lookback-delta");
+  ExpectBad({"--query.timeout=0"}, "--query.timeout");
+  ExpectBad({"--query.max-samples=0"}, "--query.max-samples");
+  ExpectBad({"--query.max-samples=lots"}, "--query.max-samples");
+  ExpectBad({"--query.max-concurrency=-1"}, "--query.max-concurrency");
+  ExpectBad({"--query.eval-threads=-2"}, "--query.eval-threads");
   ExpectBad({"--no.such.flag=1"}, "no.such.flag");
   ExpectBad({"positional"}, "positional");
   ExpectBad({"--storage.tsdb.path"}, "storage.tsdb.path");  // missing value

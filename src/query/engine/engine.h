@@ -34,7 +34,7 @@ struct EngineOptions {
   int max_concurrent = 20;                    // --query.max-concurrency
   // Threads (the query's own included) that evaluate the series of a range function (rate, *_over_time,
   // ...) in parallel, shared by all queries of the engine: 0 = the hardware's threads, 1 = serial.
-  int eval_threads = 0;
+  int eval_threads = 0;  // --query.eval-threads
 };
 
 struct QueryOptions {
