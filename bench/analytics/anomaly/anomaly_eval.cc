@@ -2,6 +2,7 @@
 // layout, writes per-file results in NAB's results layout, and prints the NAB scores of both.
 //
 //   anomaly_eval --data DIR [--out RESULTS_DIR] [--per-file] [--windows] [--quiet]
+//                [--detector default|surprise|context] [--name NAME]
 //
 // DIR holds data/<category>/<file>.csv and labels/combined_windows.json. Detection runs first, over the data
 // only; the labels are read afterwards, by the scoring step.
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "CLI/CLI.hpp"
+#include "analytics/anomaly/context_detector.h"
 #include "analytics/anomaly/detector.h"
 #include "analytics/anomaly/nab_corpus.h"
 #include "analytics/anomaly/nab_scorer.h"
@@ -133,16 +135,23 @@ void PrintWindows(const std::vector<fa::NabSeries>& corpus, const fa::NabProfile
 
 int main(int argc, char** argv) {
   CLI::App app{"Scores Foresight's anomaly detector on a corpus in NAB's layout"};
-  std::string data_dir, out_dir, name = "foresight";
+  std::string data_dir, out_dir, name, detector = "default";
   bool per_file = false, windows_dump = false, quiet = false;
   app.add_option("--data", data_dir, "directory with data/ and labels/")->required();
   app.add_option("--out", out_dir, "results directory (NAB layout); empty: do not write");
-  app.add_option("--name", name, "detector name used in the results layout");
+  app.add_option("--name", name,
+                 "detector name used in the results layout (default: foresight, or foresight_<detector>)");
+  app.add_option(
+         "--detector", detector,
+         "default: the streaming detector as configured by default; surprise: without its context gate; "
+         "context: the context detector alone")
+      ->check(CLI::IsMember({"default", "surprise", "context"}));
   app.add_flag("--per-file", per_file, "print per-file counts");
   app.add_flag("--windows", windows_dump,
                "per window: where it is first detected or its best score; per file: false-positive rows");
   app.add_flag("--quiet", quiet, "only the overall scores");
   CLI11_PARSE(app, argc, argv);
+  if (name.empty()) name = detector == "default" ? "foresight" : "foresight_" + detector;
   auto files = fa::LoadNabData(data_dir + "/data");
   if (!files.ok()) {
     std::fprintf(stderr, "%s\n", std::string(files.status().message()).c_str());
@@ -155,12 +164,18 @@ int main(int argc, char** argv) {
   for (const fa::NabFile& f : *files) {
     fa::DetectorConfig cfg;
     cfg.warmup = fa::NabProbationLength(static_cast<int64_t>(f.values.size()));  // as NAB tells its detectors
+    cfg.context_gate = detector != "surprise";
+    std::vector<double> s;
     const auto t0 = std::chrono::steady_clock::now();
-    const auto pts = fa::DetectAll(f.values, cfg);
+    if (detector == "context") {
+      fa::ContextDetector d(fa::ContextDetectorConfig{cfg.warmup});
+      s.reserve(f.values.size());
+      for (double v : f.values) s.push_back(d.Update(v));
+    } else {
+      for (const auto& p : fa::DetectAll(f.values, cfg)) s.push_back(p.score);
+    }
     seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     points += static_cast<int64_t>(f.values.size());
-    std::vector<double> s;
-    for (const auto& p : pts) s.push_back(p.score);
     fore.scores.push_back(std::move(s));
     base.scores.push_back(fa::WindowedGaussianScores(f.values));
   }

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "analytics/anomaly/context_detector.h"
 
 namespace foresight::analytics {
 namespace {
@@ -32,10 +33,20 @@ constexpr double kWLevel = 0.5;  // weight of the surprise of the short mean's b
 constexpr double kWVol = 0.55;  // weight of the surprise of the short mean |difference| (a volatility change)
 constexpr double kAlphaLevel = 0.04, kAlphaVol = 0.03;  // their EW rates
 constexpr int64_t kRepeat = 100;  // a repeat of evidence within this many points counts half
+// The context gate: evidence is scaled by kGateFloor + (1 - kGateFloor) x the largest share of novel
+// contexts (ContextDetector) among the last points, so it counts half when the context detector saw
+// nothing new (a value in a fine bin never visited, reached the way the series has moved before). Each
+// evidence looks back over its own timescale: the value's surprise, its phase and a new extreme over the
+// last kGateSpan points (a change's new contexts may come a few points before the value that surprises),
+// the short mean and short |difference| over the last kGateSlowSpan, the time those means take to move
+// (1 / kAlphaVol), since their evidence grows for tens of points after the change that made contexts new.
+constexpr int64_t kGateSpan = 5;
+constexpr int64_t kGateSlowSpan = 33;
+constexpr double kGateFloor = 0.5;
 constexpr double kAlphaSlow = 0.002, kAlphaErr = 0.01, kAlphaShort = 0.05;
 constexpr double kCusumK = 0.5, kCusumH = 8.0, kClip = 6.0;
 constexpr uint32_t kMagic = 0x44415346;  // "FSAD"
-constexpr uint32_t kVersion = 2;
+constexpr uint32_t kVersion = 3;
 
 double Ew(double& acc, double v, double a) { return acc += a * (v - acc); }
 
@@ -68,15 +79,18 @@ struct StreamingDetector::State {
   std::vector<double> recent;  // the last kRepeat evidences
   int64_t recent_pos = 0;
   double recent_max = 0;
+  ContextDetector context;      // the second opinion (learns even when the gate is off)
+  std::vector<double> novelty;  // its scores for the last kGateSlowSpan points (a ring)
+  int64_t novelty_pos = 0;
 
   template <class F>
   void Fields(F&& f) {
-    f(config.sensitivity), f(config.warmup), f(config.max_period), f(n), f(period), f(warm), f(ring),
-        f(ring_pos);
+    f(config.sensitivity), f(config.warmup), f(config.max_period), f(config.context_gate), f(n), f(period),
+        f(warm), f(ring), f(ring_pos);
     f(last), f(lo), f(hi), f(lo_all), f(hi_all), f(mean), f(dev), f(mae_last), f(mae_seas), f(mae_mean);
     f(dshort), f(dlong), f(tshort), f(tlong), f(cus_pos), f(cus_neg), f(edges), f(marg), f(phase), f(level),
         f(vol), f(lmarg), f(vedges), f(vmarg), f(hbar);
-    f(recent), f(recent_pos), f(recent_max);
+    f(recent), f(recent_pos), f(recent_max), f(context), f(novelty), f(novelty_pos);
   }
   bool Valid() const {
     return config.max_period >= 4 && config.warmup >= 16 && n >= 0 && period >= 0 &&
@@ -88,7 +102,10 @@ struct StreamingDetector::State {
            recent.size() == static_cast<size_t>(kRepeat) && recent_pos >= 0 && recent_pos < kRepeat &&
            edges.size() <= static_cast<size_t>(kBins - 1) && std::is_sorted(edges.begin(), edges.end()) &&
            vedges.size() <= static_cast<size_t>(kBins - 1) && std::is_sorted(vedges.begin(), vedges.end()) &&
-           warm.size() <= static_cast<size_t>(config.warmup);
+           warm.size() <= static_cast<size_t>(config.warmup) &&
+           novelty.size() == static_cast<size_t>(kGateSlowSpan) && novelty_pos >= 0 &&
+           novelty_pos < kGateSlowSpan && context.count() == n && context.warmup() == config.warmup &&
+           std::all_of(novelty.begin(), novelty.end(), [](double v) { return v >= 0 && v <= 1; });
   }
   double Past(int64_t lag) const {  // the value `lag` points back, 1 <= lag <= max_period + 1
     const int64_t size = static_cast<int64_t>(ring.size());
@@ -239,6 +256,7 @@ StreamingDetector::StreamingDetector(DetectorConfig config) : s_(new State) {
   s_->config.warmup = std::clamp<int64_t>(config.warmup, 16, 1 << 20);
   s_->config.max_period = std::clamp<int64_t>(config.max_period, 4, 1 << 20);
   s_->config.sensitivity = std::isfinite(config.sensitivity) ? std::clamp(config.sensitivity, 0.0, 1.0) : 0.5;
+  s_->config.context_gate = config.context_gate;
   s_->ring.assign(static_cast<size_t>(s_->config.max_period + 1), 0.0);
   s_->marg.assign(kBins + 1, 0.0);
   s_->phase.assign(kPhases * kBins + kPhases, 0.0);
@@ -246,6 +264,8 @@ StreamingDetector::StreamingDetector(DetectorConfig config) : s_(new State) {
   s_->lmarg.assign(kBins + 1, 0.0);
   s_->vmarg.assign(kBins + 1, 0.0);
   s_->recent.assign(kRepeat, 0.0);
+  s_->context = ContextDetector(ContextDetectorConfig{s_->config.warmup});
+  s_->novelty.assign(kGateSlowSpan, 0.0);
 }
 StreamingDetector::StreamingDetector(State s) : s_(new State(std::move(s))) {}
 StreamingDetector::StreamingDetector(const StreamingDetector& o) : s_(new State(*o.s_)) {}
@@ -284,6 +304,10 @@ AnomalyPoint StreamingDetector::Update(double x) {
   out.lower = expected - 3.0 * scale;
   out.upper = expected + 3.0 * scale;
 
+  // The second opinion scores and learns the point first: the gate below includes this point.
+  s.novelty[static_cast<size_t>(s.novelty_pos)] = s.context.Update(x);
+  s.novelty_pos = (s.novelty_pos + 1) % kGateSlowSpan;
+
   int64_t bin = 0;
   if (s.n >= warmup) {
     // Evidence 1 and 2: how surprising the value is, overall and at its phase of the season, beyond the
@@ -314,8 +338,10 @@ AnomalyPoint StreamingDetector::Update(double x) {
       sur[i] = centered;
     }
     const double excess = std::max({0.0, x - s.hi_all, s.lo_all - x}) / std::max(s.hi_all - s.lo_all, floor);
-    double raw = std::max({kWMarginal * sur[0], kWPhase * sur[1],
-                           kWExtreme * std::log1p(kExtremeScale * excess), kWLevel * lcen, kWVol * vcen});
+    const double evs[5] = {kWMarginal * sur[0], kWPhase * sur[1],
+                           kWExtreme * std::log1p(kExtremeScale * excess), kWLevel * lcen, kWVol * vcen};
+    const int64_t decider = std::max_element(evs, evs + 5) - evs;
+    double raw = evs[decider];
     raw *= std::exp((s.config.sensitivity - 0.5) * 2.0);
     // One event, one alarm: evidence no stronger than the recent past's counts half.
     const double prev = s.recent_max;
@@ -327,6 +353,15 @@ AnomalyPoint StreamingDetector::Update(double x) {
       s.recent_max = *std::max_element(s.recent.begin(), s.recent.end());
     }
     if (raw <= prev) raw *= 0.5;
+    if (s.config.context_gate) {
+      const int64_t span = decider >= 3 ? kGateSlowSpan : kGateSpan;  // level or volatility: slow
+      double novel = 0;
+      for (int64_t k = 1; k <= span; ++k) {
+        novel = std::max(novel,
+                         s.novelty[static_cast<size_t>((s.novelty_pos - k + kGateSlowSpan) % kGateSlowSpan)]);
+      }
+      raw *= kGateFloor + (1 - kGateFloor) * novel;
+    }
     out.score = raw / (raw + 10.0);
     out.kind = out.score > 0 ? KindOf(s, z, floor) : AnomalyKind::kNone;
   }
@@ -385,6 +420,12 @@ class Writer {
     (*this)(static_cast<int64_t>(v.size()));
     if (!v.empty()) Raw(v.data(), v.size() * sizeof(double));
   }
+  void operator()(bool v) { (*this)(static_cast<int64_t>(v ? 1 : 0)); }
+  void operator()(const ContextDetector& c) {  // its own versioned state, length first
+    const std::string bytes = c.Serialize();
+    (*this)(static_cast<int64_t>(bytes.size()));
+    Raw(bytes.data(), bytes.size());
+  }
   void Raw(const void* p, size_t n) { out.append(static_cast<const char*>(p), n); }
   std::string out;
 };
@@ -403,6 +444,27 @@ class Reader {
     }
     v.resize(static_cast<size_t>(n));
     if (n > 0) Raw(v.data(), v.size() * sizeof(double));
+  }
+  void operator()(bool& v) {
+    int64_t i = 0;
+    (*this)(i);
+    if (i != 0 && i != 1) ok_ = false;
+    v = i == 1;
+  }
+  void operator()(ContextDetector& c) {
+    int64_t n = 0;
+    (*this)(n);
+    if (!ok_ || n < 0 || static_cast<uint64_t>(n) > in_.size() - pos_) {
+      ok_ = false;
+      return;
+    }
+    auto restored = ContextDetector::Restore(in_.substr(pos_, static_cast<size_t>(n)));
+    pos_ += static_cast<size_t>(n);
+    if (restored.ok()) {
+      c = *std::move(restored);
+    } else {
+      ok_ = false;
+    }
   }
   void Raw(void* p, size_t n) {
     if (!ok_ || in_.size() - pos_ < n) {

@@ -33,6 +33,10 @@ struct DetectorConfig {
   int64_t warmup = 400;
   // Longest season searched for, in points.
   int64_t max_period = 1100;
+  // Ask a ContextDetector for a second opinion: the evidence is scaled by 0.5 + 0.5 x the largest share of
+  // contexts never seen before among the last few points (this one included), so it counts half when the
+  // way the series moves is familiar. false: the bin-surprise evidence alone (the default until version 3).
+  bool context_gate = true;
 };
 
 class StreamingDetector {

@@ -158,6 +158,58 @@ TEST(Detector, RestoreRejectsCorruptState) {
   }
 }
 
+// The context gate: when the context detector saw nothing new in the last few points, the evidence counts
+// half (score s is evidence e / (e + 10)); a spike that makes new contexts keeps more of it.
+TEST(Detector, ContextGateHalvesFamiliarEvidence) {
+  auto v = Seasonal(3000, 2);
+  v[2500] += 40;
+  DetectorConfig on, off;
+  off.context_gate = false;
+  const auto pon = DetectAll(v, on), poff = DetectAll(v, off);
+  const auto evidence = [](double s) { return 10 * s / (1 - s); };
+  int halved = 0;
+  for (size_t i = 400; i < v.size(); ++i) {
+    ASSERT_LE(pon[i].score, poff[i].score) << i;
+    if (poff[i].score > 0 &&
+        std::abs(evidence(pon[i].score) - 0.5 * evidence(poff[i].score)) < 1e-9 * evidence(poff[i].score)) {
+      ++halved;
+    }
+  }
+  EXPECT_GT(halved, 2000);  // ordinary points: familiar contexts
+  EXPECT_GT(evidence(pon[2500].score), 0.75 * evidence(poff[2500].score));
+  EXPECT_EQ(ArgMax(pon, 400), 2500u);
+}
+
+// The level and volatility evidence grows for tens of points after a change, so the gate looks back as far
+// for new contexts: a value stuck for 30 points keeps more than the floor (half) of its evidence, though its
+// contexts are new only at its start and its evidence peaks 25 points later.
+TEST(Detector, ContextGateLooksBackOverSlowEvidence) {
+  auto v = Seasonal(3000, 3, 1.0);
+  for (size_t i = 2000; i < 2030; ++i) v[i] = v[1999];
+  DetectorConfig on, off;
+  off.context_gate = false;
+  const auto pon = DetectAll(v, on), poff = DetectAll(v, off);
+  const auto evidence = [](double s) { return 10 * s / (1 - s); };
+  double most_on = 0, most_off = 0;
+  for (size_t i = 2000; i < 2030; ++i) {
+    most_on = std::max(most_on, evidence(pon[i].score));
+    most_off = std::max(most_off, evidence(poff[i].score));
+  }
+  EXPECT_GT(most_off, 5.0);  // the ungated detector does see it (volatility evidence)
+  EXPECT_GT(most_on, 0.6 * most_off);
+}
+
+TEST(Detector, RestoreRefusesOtherVersions) {
+  StreamingDetector d;
+  for (double x : Seasonal(600)) d.Update(x);
+  std::string state = d.Serialize();
+  ASSERT_TRUE(StreamingDetector::Restore(state).ok());
+  for (char version : {1, 2, 4}) {
+    state[4] = version;
+    EXPECT_FALSE(StreamingDetector::Restore(state).ok()) << int{version};
+  }
+}
+
 TEST(WindowedGaussian, ScoresOutliersHigh) {
   std::vector<double> v = Seasonal(500);
   v[450] = 300;
@@ -167,8 +219,8 @@ TEST(WindowedGaussian, ScoresOutliersHigh) {
   EXPECT_LT(s[449], 0.99);
 }
 
-// The detector's NAB score on the development subset must not regress (measured 76.80 / 69.51 / 83.06;
-// the targets, standard >= 78.2 and reward_low_FP >= 71.7, are not met yet).
+// The detector's NAB score on the development subset must not fall below the targets (standard >= 78.2,
+// reward_low_FP >= 71.7; measured 79.77 / 73.15 / 84.18, in-sample: see docs/analytics/anomaly.md).
 TEST(Detector, NabDevScore) {
   const std::string dir = std::string(FORESIGHT_SHARED_DIR) + "/datasets/nab-dev";
   if (!std::filesystem::exists(dir + "/data")) GTEST_SKIP() << "no nab-dev data set at " << dir;
@@ -188,8 +240,8 @@ TEST(Detector, NabDevScore) {
   auto standard = NabScoreCorpus(corpus, NabStandard());
   auto low_fp = NabScoreCorpus(corpus, NabRewardLowFp());
   ASSERT_TRUE(standard.ok() && low_fp.ok());
-  EXPECT_GT(standard->normalized, 76.5);
-  EXPECT_GT(low_fp->normalized, 69.0);
+  EXPECT_GE(standard->normalized, 78.2);
+  EXPECT_GE(low_fp->normalized, 71.7);
 }
 
 }  // namespace
