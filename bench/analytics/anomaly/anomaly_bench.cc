@@ -61,6 +61,7 @@ void BM_DetectorSerialize(benchmark::State& state) {
     auto r = fa::StreamingDetector::Restore(d.Serialize());
     benchmark::DoNotOptimize(r);
   }
+  state.counters["state_bytes"] = static_cast<double>(d.Serialize().size());
 }
 BENCHMARK(BM_DetectorSerialize);
 

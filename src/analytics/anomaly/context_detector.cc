@@ -22,8 +22,12 @@ constexpr int32_t kOutLevels =
 // ordinary jitter is a small change and only changes unusual for this series make new contexts.
 constexpr double kNoChange = 0.01;
 constexpr double kChangeSteps[3] = {1.0, 4.0, 16.0};
-constexpr int32_t kChangeClasses = 4;         // on either side of "none"
-constexpr int64_t kSlots = int64_t{1} << 12;  // table capacity (a power of two): 16 KiB
+constexpr int32_t kChangeClasses = 4;  // on either side of "none"
+// The table starts small and doubles at 3/4 load up to kSlots (16 KiB): most series use a few hundred
+// contexts, and live detection keeps a detector per watched series. Only presence is asked, so the table's
+// size never changes an answer.
+constexpr int64_t kMinSlots = int64_t{1} << 6;
+constexpr int64_t kSlots = int64_t{1} << 12;  // largest capacity (a power of two)
 constexpr int64_t kMaxUsed = kSlots * 3 / 4;  // beyond this load no new context is stored
 constexpr uint32_t kMagic = 0x58435346;       // "FSCX"
 constexpr uint32_t kVersion = 1;
@@ -45,7 +49,7 @@ uint32_t Key(uint64_t tag, std::initializer_list<int32_t> facts) {
 
 ContextDetector::ContextDetector(ContextDetectorConfig config) : config_(config) {
   config_.warmup = std::clamp<int64_t>(config_.warmup, 16, 1 << 20);
-  slots_.assign(static_cast<size_t>(kSlots), 0);
+  slots_.assign(static_cast<size_t>(kMinSlots), 0);
 }
 
 ContextDetector::Facts ContextDetector::Quantise(double x) const {
@@ -79,15 +83,27 @@ void ContextDetector::Keys(const Facts& now, std::array<uint32_t, kContexts>& ke
 
 int64_t ContextDetector::Find(uint32_t key) const {
   // The fingerprint is a hash: the bits above its always-set lowest one give the first slot to probe.
-  int64_t i = static_cast<int64_t>(key >> 1) & (kSlots - 1);
+  const int64_t mask = static_cast<int64_t>(slots_.size()) - 1;
+  int64_t i = static_cast<int64_t>(key >> 1) & mask;
   while (slots_[static_cast<size_t>(i)] != 0 && slots_[static_cast<size_t>(i)] != key) {
-    i = (i + 1) & (kSlots - 1);
+    i = (i + 1) & mask;
   }
   return i;
 }
 
+void ContextDetector::Grow() {
+  std::vector<uint32_t> old = std::move(slots_);
+  slots_.assign(old.size() * 2, 0);
+  for (uint32_t k : old) {
+    if (k != 0) slots_[static_cast<size_t>(Find(k))] = k;
+  }
+}
+
 void ContextDetector::Learn(const std::array<uint32_t, kContexts>& keys) {
   for (uint32_t k : keys) {
+    if (static_cast<int64_t>(slots_.size()) < kSlots &&
+        (used_ + 1) * 4 > static_cast<int64_t>(slots_.size()) * 3)
+      Grow();
     const int64_t i = Find(k);
     if (slots_[static_cast<size_t>(i)] == 0 && used_ < kMaxUsed) {
       slots_[static_cast<size_t>(i)] = k;
@@ -215,13 +231,15 @@ absl::StatusOr<ContextDetector> ContextDetector::Restore(std::string_view in) {
   d.warm_.resize(static_cast<size_t>(nwarm));
   if (nwarm > 0 && !Get(in, d.warm_.data(), d.warm_.size() * sizeof(double))) return truncated();
   if (!Get(in, &nslots, sizeof nslots)) return truncated();
-  if (nslots != kSlots) return inconsistent();
+  if (nslots < kMinSlots || nslots > kSlots || (nslots & (nslots - 1)) != 0) return inconsistent();
+  d.slots_.assign(static_cast<size_t>(nslots), 0);
   if (!Get(in, d.slots_.data(), d.slots_.size() * sizeof(uint32_t)) || !in.empty()) return truncated();
   // The learning phase holds exactly the points seen; afterwards the quantisation must be usable and the
   // occupancy must match the table (Learn() relies on it to bound the load, Find() on an empty slot).
   const bool learning = d.n_ < d.config_.warmup;
   const int64_t occupied = std::count_if(d.slots_.begin(), d.slots_.end(), [](uint32_t k) { return k != 0; });
-  if (d.n_ < 0 || (learning ? nwarm != d.n_ : nwarm != 0) || d.used_ != occupied || d.used_ > kMaxUsed ||
+  const bool load_ok = nslots == kSlots ? d.used_ <= kMaxUsed : d.used_ * 4 <= nslots * 3;
+  if (d.n_ < 0 || (learning ? nwarm != d.n_ : nwarm != 0) || d.used_ != occupied || !load_ok ||
       !std::isfinite(d.last_) || !std::isfinite(d.lo_) || !(d.step_ > 0) || !std::isfinite(d.step_) ||
       !(d.dstep_ > 0) || !std::isfinite(d.dstep_) ||
       !std::all_of(d.warm_.begin(), d.warm_.end(), [](double v) { return std::isfinite(v); })) {

@@ -48,6 +48,7 @@ class ContextDetector {
   void Keys(const Facts& now, std::array<uint32_t, kContexts>& keys) const;
   int64_t Find(uint32_t key) const;  // slot index of key, or of the empty slot where it would go
   void Learn(const std::array<uint32_t, kContexts>& keys);
+  void Grow();  // doubles the table, re-placing every fingerprint
   void Push(const Facts& f);
   void FinishWarmup();
 
@@ -59,7 +60,7 @@ class ContextDetector {
   std::array<Facts, kHistory> history_{};  // the last kHistory points' facts, newest first
   int64_t used_ = 0;                       // occupied slots
   // Open addressing with linear probing: a 32-bit fingerprint (never 0) of a context per slot, 0 when
-  // empty. Only presence matters, so no counts are kept.
+  // empty. Only presence matters, so no counts are kept. 64 slots at first, doubled at 3/4 load.
   std::vector<uint32_t> slots_;
 };
 

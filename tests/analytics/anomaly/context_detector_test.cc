@@ -147,6 +147,21 @@ TEST(ContextDetector, SerializeRestoreContinuesExactly) {
   }
 }
 
+// The table starts small and grows with the contexts seen; a restored detector continues identically.
+TEST(ContextDetector, TableGrowsWithUseAndRoundTrips) {
+  ContextDetector small(ContextDetectorConfig{100});
+  Scores(small, std::vector<double>(300, 5.0));  // a constant series: a handful of contexts
+  ContextDetector busy(ContextDetectorConfig{100});
+  Scores(busy, Noise(3000));
+  EXPECT_LT(small.Serialize().size(), 2048u);
+  EXPECT_GT(busy.remembered(), small.remembered());
+  EXPECT_GT(busy.Serialize().size(), small.Serialize().size());
+  auto copy = ContextDetector::Restore(busy.Serialize());
+  ASSERT_TRUE(copy.ok()) << copy.status();
+  const std::vector<double> more = Noise(500, 3);
+  EXPECT_EQ(Scores(*copy, more), Scores(busy, more));
+}
+
 TEST(ContextDetector, RestoreRejectsCorruptState) {
   ContextDetector d(ContextDetectorConfig{300});
   Scores(d, Noise(600));
@@ -158,14 +173,15 @@ TEST(ContextDetector, RestoreRejectsCorruptState) {
   std::string other_version = good;
   other_version[4] = 2;
   EXPECT_FALSE(ContextDetector::Restore(other_version).ok());
-  // A slot cleared in the table no longer matches the recorded occupancy.
+  // A slot cleared in the table (the state's tail) no longer matches the recorded occupancy.
   std::string cleared = good;
-  for (size_t i = cleared.size() - 4 * 4096; i < cleared.size(); i += 4) {
+  for (size_t i = cleared.size() - 4; i > 0; i -= 4) {
     if (cleared.compare(i, 4, std::string(4, '\0')) != 0) {
       cleared.replace(i, 4, std::string(4, '\0'));
       break;
     }
   }
+  ASSERT_NE(cleared, good);
   EXPECT_FALSE(ContextDetector::Restore(cleared).ok());
   // Random corruption gives an error or a usable detector, never a crash.
   std::mt19937 rng(7);
