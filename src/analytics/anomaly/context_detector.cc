@@ -238,7 +238,9 @@ absl::StatusOr<ContextDetector> ContextDetector::Restore(std::string_view in) {
   // occupancy must match the table (Learn() relies on it to bound the load, Find() on an empty slot).
   const bool learning = d.n_ < d.config_.warmup;
   const int64_t occupied = std::count_if(d.slots_.begin(), d.slots_.end(), [](uint32_t k) { return k != 0; });
-  const bool load_ok = nslots == kSlots ? d.used_ <= kMaxUsed : d.used_ * 4 <= nslots * 3;
+  // (The range check first: a corrupt count must not overflow the product.)
+  const bool load_ok = d.used_ >= 0 && d.used_ <= nslots &&
+                       (nslots == kSlots ? d.used_ <= kMaxUsed : d.used_ * 4 <= nslots * 3);
   if (d.n_ < 0 || (learning ? nwarm != d.n_ : nwarm != 0) || d.used_ != occupied || !load_ok ||
       !std::isfinite(d.last_) || !std::isfinite(d.lo_) || !(d.step_ > 0) || !std::isfinite(d.step_) ||
       !(d.dstep_ > 0) || !std::isfinite(d.dstep_) ||
