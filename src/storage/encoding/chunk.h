@@ -46,11 +46,6 @@ class XorChunkAppender {
   void PrefetchTail() const {
     if (buf_) __builtin_prefetch(buf_.get() + bit_len_ / 8, 1);
   }
-  // Asks the CPU to fetch all the encoded bytes (a query copying many series' chunks does this ahead).
-  void PrefetchBytes() const {
-    if (!buf_) return;
-    for (uint32_t off = 0; off <= bit_len_ / 8; off += 64) __builtin_prefetch(buf_.get() + off, 0);
-  }
 
  private:
   void Reserve(size_t min_bytes);

@@ -94,15 +94,10 @@ class MemSeries {
   // waits on two cache misses per sample.
   void PrefetchSeries() const { __builtin_prefetch(this, 1); }
   void PrefetchChunkTail() const { open_.PrefetchTail(); }
-  // The same for a query reading many series' chunks (ChunksLocked): first the whole series, later what
-  // ChunksLocked reads behind its pointers.
+  // The same for a query reading many series (labels, ChunksLocked): the whole object, by address only.
   void PrefetchSeriesForRead() const {
     for (size_t off = 0; off < sizeof(MemSeries); off += 64)
       __builtin_prefetch(reinterpret_cast<const char*>(this) + off, 0);
-  }
-  void PrefetchChunksForRead() const {
-    open_.PrefetchBytes();
-    if (!sealed_.empty()) __builtin_prefetch(sealed_.data() + sealed_.size() - 1, 0);
   }
 
   // Whether the series' record is in the write-ahead log (a failed log write leaves it unlogged, and the
