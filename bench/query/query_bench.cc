@@ -39,7 +39,8 @@ struct Flags {
   bool prometheus = true;
   bool vm = true;
   bool breakdown = false;
-  std::string only;  // run only the queries whose name contains this (for profiling one query)
+  std::string only;    // run only the queries whose name contains this (for profiling one query)
+  bool flush = false;  // write Foresight's head to blocks before querying (reads from compacted blocks)
 };
 
 Flags ParseFlags(int argc, char** argv) {
@@ -54,6 +55,7 @@ Flags ParseFlags(int argc, char** argv) {
     if (a == "--no-vm") f.vm = false;
     if (a == "--breakdown") f.breakdown = true;
     if (a.rfind("--only=", 0) == 0) f.only = a.substr(7);
+    if (a == "--flush") f.flush = true;
   }
   return f;
 }
@@ -217,6 +219,10 @@ int main(int argc, char** argv) {
       "total %.1f s\n",
       foresight_s, prom_s, vm_s,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_t0).count());
+  if (flags.flush) {
+    auto st = (*db)->FlushHead();
+    std::printf("foresight head flushed to blocks: %s\n", st.ok() ? "ok" : std::string(st.message()).c_str());
+  }
   if (!vm_url.empty()) {
     (void)foresight::testing::HttpGet(vm_url + "/internal/force_flush");
     std::this_thread::sleep_for(std::chrono::seconds(3));

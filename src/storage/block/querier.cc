@@ -50,6 +50,30 @@ class BlockSeriesIterator : public SampleIterator {
     }
   }
 
+  bool LastInRange(int64_t lo, int64_t hi, Sample* out) override {
+    lo = std::max(lo, mint_);
+    hi = std::min(hi, maxt_);
+    Done();
+    if (lo > hi) return false;
+    // A block's chunks of a series are in time order and do not overlap: the answer is in the last chunk
+    // starting at or before hi, or nowhere (see the head's ChunkListIterator).
+    for (size_t i = chunks_.size(); i-- > 0;) {
+      const ChunkMeta& c = chunks_[i];
+      if (c.mint > hi) continue;
+      if (c.maxt < lo) return false;
+      auto view = block_->Chunk(c.ref);
+      if (!view.ok()) {
+        err_ = view.status();
+        return false;
+      }
+      auto it = encoding::NewChunkIterator(view->encoding, view->bytes);
+      bool found = it->LastInRange(lo, hi, out);
+      if (!it->Err().ok()) err_ = it->Err();
+      return found && err_.ok();
+    }
+    return false;
+  }
+
  private:
   bool Done() {
     done_ = true;

@@ -102,6 +102,17 @@ class CompactIterator final : public SampleIterator {
     for (; i_ < n_ && ts_[i_] <= hi; ++i_) out->push_back(Sample{ts_[i_], std::bit_cast<double>(vs_[i_])});
   }
 
+  bool LastInRange(int64_t lo, int64_t hi, Sample* out) override {
+    if (!decoded_) Decode();
+    const auto end = ts_.begin() + n_;
+    const auto after = std::upper_bound(ts_.begin(), end, hi);  // the first sample past hi
+    i_ = n_;
+    if (after == ts_.begin() || *(after - 1) < lo) return false;
+    const size_t k = static_cast<size_t>(after - ts_.begin()) - 1;
+    *out = Sample{ts_[k], std::bit_cast<double>(vs_[k])};
+    return true;
+  }
+
  private:
   // Chunks are small (a few hundred samples), so decoding them whole is simplest and lets each section's
   // loop run without per-sample branching on the mode.

@@ -31,6 +31,36 @@ class MergedIterator final : public SampleIterator {
 
   Sample At() const override { return cur_; }
 
+  void AppendRange(int64_t lo, int64_t hi, std::vector<Sample>* out) override {
+    // Each source's window in bulk, then merged by time. Sources mostly follow each other (blocks, then the
+    // head), so the merge is usually an append; equal timestamps keep the earlier source's sample.
+    const size_t base = out->size();
+    std::vector<Sample> part, merged;
+    for (size_t i = 0; i < its_.size(); ++i) {
+      part.clear();
+      its_[i]->AppendRange(lo, hi, &part);
+      if (part.empty()) continue;
+      if (out->size() == base || (*out).back().t < part.front().t) {
+        out->insert(out->end(), part.begin(), part.end());
+        continue;
+      }
+      merged.clear();
+      merged.reserve(out->size() - base + part.size());
+      auto a = out->begin() + static_cast<std::ptrdiff_t>(base), a_end = out->end();
+      auto b = part.begin();
+      while (a != a_end || b != part.end()) {
+        if (b == part.end() || (a != a_end && a->t <= b->t)) {
+          if (b != part.end() && a->t == b->t) ++b;
+          merged.push_back(*a++);
+        } else {
+          merged.push_back(*b++);
+        }
+      }
+      out->resize(base);
+      out->insert(out->end(), merged.begin(), merged.end());
+    }
+  }
+
   bool LastInRange(int64_t lo, int64_t hi, Sample* out) override {
     // Newest first (the head is usually last), narrowing the range for the rest; on equal timestamps the
     // earlier iterator wins, as in Pick.
