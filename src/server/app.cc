@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "common/metrics/text_format.h"
+#include "server/landing_page.h"
 #include "server/self_metrics.h"
 #include "spdlog/sinks/stdout_color_sinks.h"
 #include "spdlog/spdlog.h"
@@ -79,6 +80,11 @@ void App::InstallRoutes() {
   check(router().Get("/-/ready", [this](const web::Request&) {
     if (!ready_.load()) return web::Response::Text(503, "Service Unavailable\n");
     return web::Response::Text(200, "Foresight is Ready.\n");
+  }));
+  check(router().Get("/", [](const web::Request&) {
+    web::Response r = web::Response::Text(200, LandingPageHtml(FORESIGHT_VERSION));
+    r.headers.Set("Content-Type", "text/html; charset=utf-8");
+    return r;
   }));
   check(router().Get("/metrics", [](const web::Request&) {
     web::Response r = web::Response::Text(200, metrics::RenderText(metrics::DefaultRegistry()));

@@ -139,6 +139,11 @@ TEST_F(E2ETest, StartsServesAndStopsCleanly) {
   EXPECT_EQ(healthy.body, "Foresight is Healthy.\n");
   EXPECT_EQ(Fetch(base + "/-/healthy", {.method = "HEAD"}).status, 200);
   EXPECT_EQ(Fetch(base + "/no/such/path").status, 404);
+  auto landing = Fetch(base + "/");
+  EXPECT_EQ(landing.status, 200);
+  EXPECT_EQ(landing.Header("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(landing.body.find("href=\"api/v1/query?query=up\""), std::string::npos) << landing.body;
+  EXPECT_EQ(Fetch(base + "/api/v1/query?query=up").status, 200);  // the page's first link answers
 
   auto m = Fetch(base + "/metrics");
   ASSERT_EQ(m.status, 200);

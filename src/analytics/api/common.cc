@@ -170,12 +170,17 @@ std::vector<std::string> ListParam(const web::Request& req, std::string_view nam
 
 absl::StatusOr<Range> RangeParams(const AnalyticsApiDeps& deps, const web::Request& req) {
   Range r;
-  auto start = TimeParam(req, "start", std::nullopt);
-  if (!start.ok()) return start.status();
+  // Without start and step (a hand-typed URL), the last hour on a grid of about 250 points, at least one
+  // default scrape interval apart: the same answer a dashboard's "last hour" panel would ask for.
+  constexpr int64_t kDefaultSpanMs = 3600 * 1000, kMinDefaultStepMs = 15 * 1000, kDefaultPoints = 250;
   auto end = TimeParam(req, "end", NowMs(deps));
   if (!end.ok()) return end.status();
+  auto start = TimeParam(req, "start", *end - kDefaultSpanMs);
+  if (!start.ok()) return start.status();
   if (*end < *start) return ParamError("end", "end timestamp must not be before start time");
-  auto step = DurationParam(req, "step", std::nullopt);
+  const int64_t auto_step =
+      std::max(kMinDefaultStepMs, ((*end - *start) / kDefaultPoints + 999) / 1000 * 1000);
+  auto step = DurationParam(req, "step", auto_step);
   if (!step.ok()) {
     if (OptionalParam(req, "step")) {
       return ParamError("step", "zero or negative query resolution step widths are not accepted");

@@ -96,6 +96,31 @@ TEST_F(AnalyticsApiTest, ForecastLinearContinuesTheTrend) {
   EXPECT_GE(hi95, last);
 }
 
+// A hand-typed URL without start and step: the last hour before `end` (now) on a 15 s grid.
+TEST_F(AnalyticsApiTest, RangeDefaultsToTheLastHour) {
+  auto r = Get("/api/v1/forecast", {{"query", "disk_avail"}, {"horizon", "30m"}, {"model", "drift"}}, false);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json s = Body(r)["data"][0];
+  const int64_t now = kT0 + (kN - 1) * kStep;
+  ASSERT_EQ(s["points"].size(), 120u);  // 30 min at 15 s
+  EXPECT_EQ(s["points"][0][0].get<int64_t>(), (now + 15'000) / 1000);
+  // An explicit step is kept; a day's span gets a coarser default step.
+  r = Get("/api/v1/forecast",
+          {{"query", "disk_avail"}, {"horizon", "30m"}, {"model", "drift"}, {"step", "60"}}, false);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["data"][0]["points"].size(), 30u);
+  r = Get("/api/v1/forecast",
+          {{"query", "disk_avail"},
+           {"horizon", "1h"},
+           {"model", "drift"},
+           {"start", std::to_string((now - 86'400'000) / 1000)}},
+          false);
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json day = Body(r)["data"][0]["points"];
+  ASSERT_GE(day.size(), 2u);
+  EXPECT_EQ(day[1][0].get<int64_t>() - day[0][0].get<int64_t>(), 346);  // 86,400 s / 250, rounded up
+}
+
 TEST_F(AnalyticsApiTest, ForecastAutoFindsTheSeason) {
   auto r = Get("/api/v1/forecast", {{"query", "load"}, {"horizon", "30m"}, {"levels", "90"}});
   ASSERT_EQ(r.status, 200) << r.body;
