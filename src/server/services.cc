@@ -2,14 +2,23 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "absl/time/time.h"
 #include "analytics/api/api.h"
 #include "analytics/forecast/events.h"
 #include "analytics/live/live.h"
 #include "analytics/promql/functions.h"
 #include "collection/config/config.h"
+#include "collection/config/duration.h"
 #include "collection/host/host_collector.h"
 #include "collection/push/push.h"
 #include "collection/scrape/service.h"
@@ -22,6 +31,51 @@
 
 namespace foresight::server {
 
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Rfc3339(int64_t ms) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::FromUnixMillis(ms), absl::UTCTimeZone());
+}
+
+// The process' threads (Prometheus reports goroutines in the same field), from /proc/self/status.
+int64_t ThreadCount() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("Threads:", 0) == 0) return std::atoll(line.c_str() + 8);
+  }
+  return 0;
+}
+
+// Bytes as Prometheus prints a size flag: the largest base-2 unit that divides it ("512MiB", "10GiB").
+std::string FormatBytes(int64_t b) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  int u = 0;
+  while (u < 6 && b != 0 && b % 1024 == 0) b /= 1024, ++u;
+  return std::to_string(b) + kUnits[u];
+}
+
+// Prometheus' storageRetention: "15d", "10GiB", or "15d or 10GiB".
+std::string RetentionString(const Flags& f) {
+  std::string time = f.retention_ms > 0 ? collection::FormatDuration(f.retention_ms) : "";
+  std::string size = f.retention_bytes > 0 ? FormatBytes(f.retention_bytes) : "";
+  if (!time.empty() && !size.empty()) return time + " or " + size;
+  return !time.empty() ? time : size;
+}
+
+std::string ReadFileText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
 Services::Services(Flags flags)
     : flags_(std::move(flags)),
       engine_(std::make_unique<query::Engine>(query::EngineOptions{
@@ -32,7 +86,16 @@ Services::Services(Flags flags)
           .eval_threads = flags_.query_eval_threads,
       })),
       push_stats_(std::make_unique<collection::PushStats>()),
-      pushed_metadata_(std::make_unique<collection::MetadataStore>()) {}
+      pushed_metadata_(std::make_unique<collection::MetadataStore>()),
+      start_ms_(NowMs()) {}
+
+void Services::NoteConfigLoad(bool ok) {
+  last_config_ok_ = ok;
+  if (!ok) return;
+  last_config_ms_ = NowMs();
+  config_text_ =
+      flags_.config_file.empty() ? collection::DefaultConfigYaml(port_) : ReadFileText(flags_.config_file);
+}
 
 Services::~Services() { Stop(); }
 
@@ -98,13 +161,39 @@ absl::Status Services::RegisterRoutes(web::Router& router) {
     return db != nullptr ? db->Stats() : storage::DBStats{};
   };
   deps.config_yaml = [this]() -> std::string {
-    if (flags_.config_file.empty()) return collection::DefaultConfigYaml(port_);
-    return "# from " + flags_.config_file + "\n";
+    std::lock_guard lock(mu_);
+    if (config_text_.empty() && flags_.config_file.empty()) return collection::DefaultConfigYaml(port_);
+    return config_text_;
   };
+  deps.runtime_info = [this] {
+    query::RuntimeInfo r;
+    r.start_time = Rfc3339(start_ms_);
+    std::error_code ec;
+    r.cwd = std::filesystem::current_path(ec).string();
+    {
+      std::lock_guard lock(mu_);
+      r.reload_config_success = last_config_ok_;
+      if (last_config_ms_ > 0) r.last_config_time = Rfc3339(last_config_ms_);
+    }
+    r.goroutine_count = ThreadCount();
+    r.gomaxprocs = static_cast<int64_t>(std::thread::hardware_concurrency());
+    r.storage_retention = RetentionString(flags_);
+    return r;
+  };
+  const char* sync_names[] = {"never", "interval", "always"};
   deps.flags = {{"config.file", flags_.config_file},
                 {"storage.tsdb.path", flags_.storage_path},
+                {"storage.tsdb.retention.time", collection::FormatDuration(flags_.retention_ms)},
+                {"storage.tsdb.retention.size", FormatBytes(flags_.retention_bytes)},
+                {"storage.tsdb.wal-sync", sync_names[static_cast<int>(flags_.wal_sync)]},
                 {"web.listen-address", flags_.listen_address},
-                {"log.level", flags_.log_level}};
+                {"web.read-timeout", collection::FormatDuration(flags_.read_timeout_ms)},
+                {"log.level", flags_.log_level},
+                {"query.lookback-delta", collection::FormatDuration(flags_.query_lookback_ms)},
+                {"query.max-samples", std::to_string(flags_.query_max_samples)},
+                {"query.timeout", collection::FormatDuration(flags_.query_timeout_ms)},
+                {"query.max-concurrency", std::to_string(flags_.query_max_concurrency)},
+                {"query.eval-threads", std::to_string(flags_.query_eval_threads)}};
   if (auto st = query::RegisterQueryApi(router, deps); !st.ok()) return st;
   // Foresight's own PromQL functions (foresight_forecast, ...) and the analytics endpoints.
   if (auto st = analytics::RegisterAnalyticsFunctions(); !st.ok()) return st;
@@ -165,6 +254,7 @@ absl::Status Services::Start(storage::DB* db, int port) {
   port_ = port;
   auto cfg = LoadConfig(port);
   if (!cfg.ok()) return cfg.status();
+  NoteConfigLoad(true);
   InstallEventCalendar(*cfg);
   collection::CollectionOptions opts;
   opts.listen_port = port;
@@ -199,12 +289,17 @@ absl::Status Services::Reload() {
   auto cfg = LoadConfig(port_);
   if (!cfg.ok()) {
     spdlog::error("configuration reload refused, keeping the running one: {}", cfg.status().message());
+    NoteConfigLoad(false);
     return cfg.status();
   }
   InstallEventCalendar(*cfg);
   if (collection_) {
-    if (auto st = collection_->Reload(*cfg); !st.ok()) return st;
+    if (auto st = collection_->Reload(*cfg); !st.ok()) {
+      NoteConfigLoad(false);
+      return st;
+    }
   }
+  NoteConfigLoad(true);
   spdlog::info("configuration reloaded");
   return absl::OkStatus();
 }

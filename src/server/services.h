@@ -51,6 +51,8 @@ class Services {
   explicit Services(Flags flags);
   absl::StatusOr<collection::Config> LoadConfig(int port) const;
   absl::Status RegisterRoutes(web::Router& router);
+  // Records a configuration load for /api/v1/status/runtimeinfo and /api/v1/status/config. Requires mu_.
+  void NoteConfigLoad(bool ok);
 
   Flags flags_;
   LateStorage storage_;
@@ -64,6 +66,12 @@ class Services {
   std::unique_ptr<collection::CollectionService> collection_;
   std::unique_ptr<analytics::LiveDetector> live_;
   int port_ = 0;
+  // For the status API: when the services started, the last configuration load, and the file's text as it
+  // was when it last loaded (guarded by mu_).
+  const int64_t start_ms_;
+  bool last_config_ok_ = true;
+  int64_t last_config_ms_ = 0;
+  std::string config_text_;
 };
 
 }  // namespace foresight::server

@@ -211,10 +211,18 @@ TEST_F(CollectionE2ETest, ConfigFileTargetsPushErrorsReloadAndSelfMetrics) {
   EXPECT_EQ(Fetch(base_ + "/-/healthy").status, 200);
   ASSERT_EQ(ActiveTargets().size(), 1u);
   EXPECT_EQ(ActiveTargets()[0]["scrapePool"], "self");
+  // The status API tells the failed reload, and still shows the file as it was last loaded.
+  Json runtime = Json::parse(Fetch(base_ + "/api/v1/status/runtimeinfo").body);
+  EXPECT_EQ(runtime["data"]["reloadConfigSuccess"], false) << runtime.dump();
+  const std::string loaded = Json::parse(Fetch(base_ + "/api/v1/status/config").body)["data"]["yaml"];
+  EXPECT_NE(loaded.find("job_name: self"), std::string::npos) << loaded;
+  EXPECT_EQ(loaded.find("scrape_intervall"), std::string::npos) << loaded;
 
   // A good file is applied: the new job replaces the old.
   WriteConfig("scrape_configs:\n" + SelfJob("self2"));
   EXPECT_EQ(Fetch(base_ + "/-/reload", {.method = "POST"}).status, 200);
+  EXPECT_EQ(Json::parse(Fetch(base_ + "/api/v1/status/runtimeinfo").body)["data"]["reloadConfigSuccess"],
+            true);
   ASSERT_TRUE(WaitFor(
       [&] {
         Json ts = ActiveTargets();

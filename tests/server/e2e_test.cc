@@ -158,6 +158,19 @@ TEST_F(E2ETest, StartsServesAndStopsCleanly) {
   EXPECT_NE(m.body.find("process_resident_memory_bytes "), std::string::npos);
   EXPECT_NE(m.body.find("# TYPE foresight_tsdb_head_series gauge"), std::string::npos) << m.body;
   EXPECT_TRUE(std::filesystem::exists(dir_ / "data"));
+  // The status API describes this process as Prometheus' does.
+  auto rt = Fetch(base + "/api/v1/status/runtimeinfo");
+  ASSERT_EQ(rt.status, 200);
+  EXPECT_NE(rt.body.find("\"storageRetention\":\"2d or 1GiB\""), std::string::npos) << rt.body;
+  EXPECT_NE(rt.body.find("\"reloadConfigSuccess\":true"), std::string::npos) << rt.body;
+  EXPECT_EQ(rt.body.find("\"startTime\":\"\""), std::string::npos) << rt.body;
+  EXPECT_EQ(rt.body.find("\"lastConfigTime\":\"\""), std::string::npos) << rt.body;
+  EXPECT_EQ(rt.body.find("\"GOMAXPROCS\":0"), std::string::npos) << rt.body;
+  auto fl = Fetch(base + "/api/v1/status/flags");
+  EXPECT_NE(fl.body.find("\"storage.tsdb.retention.time\":\"2d\""), std::string::npos) << fl.body;
+  EXPECT_NE(fl.body.find("\"query.max-samples\":\"50000000\""), std::string::npos) << fl.body;
+  auto cfg = Fetch(base + "/api/v1/status/config");
+  EXPECT_NE(cfg.body.find("scrape_configs"), std::string::npos) << cfg.body;
   auto gz = Fetch(base + "/metrics", {.accept_gzip = true, .decode = false});
   EXPECT_EQ(gz.Header("Content-Encoding"), "gzip");
 
