@@ -69,6 +69,14 @@ std::string RetentionString(const Flags& f) {
   return !time.empty() ? time : size;
 }
 
+absl::StatusOr<std::vector<analytics::Watch>> ParseAnomalyWatches(const collection::Config& cfg) {
+  YAML::Node anomaly;
+  if (auto it = cfg.sections.find("foresight"); it != cfg.sections.end() && it->second["anomaly_detection"]) {
+    anomaly = it->second["anomaly_detection"];
+  }
+  return analytics::ParseWatches(anomaly);
+}
+
 std::string ReadFileText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
@@ -88,6 +96,20 @@ Services::Services(Flags flags)
       push_stats_(std::make_unique<collection::PushStats>()),
       pushed_metadata_(std::make_unique<collection::MetadataStore>()),
       start_ms_(NowMs()) {}
+
+absl::Status Services::StartLiveDetection(std::vector<analytics::Watch> watches) {
+  if (live_) {
+    live_->Stop();  // saves the detectors' state
+    live_.reset();
+  }
+  if (watches.empty()) return absl::OkStatus();
+  analytics::LiveOptions lopts;
+  lopts.watches = std::move(watches);
+  lopts.state_path = flags_.storage_path + "/analytics/anomaly_state.bin";
+  live_ = std::make_unique<analytics::LiveDetector>(analytics::LiveDeps{&storage_, &storage_, engine_.get()},
+                                                    std::move(lopts));
+  return live_->Start();
+}
 
 void Services::NoteConfigLoad(bool ok) {
   last_config_ok_ = ok;
@@ -262,22 +284,9 @@ absl::Status Services::Start(storage::DB* db, int port) {
   auto svc = collection::CollectionService::Create(&storage_, *cfg, opts);
   if (!svc.ok()) return svc.status();
   collection_ = std::move(*svc);
-  // Continuous anomaly detection of the queries under foresight.anomaly_detection.watches.
-  YAML::Node anomaly;
-  if (auto it = cfg->sections.find("foresight");
-      it != cfg->sections.end() && it->second["anomaly_detection"]) {
-    anomaly = it->second["anomaly_detection"];
-  }
-  auto watches = analytics::ParseWatches(anomaly);
+  auto watches = ParseAnomalyWatches(*cfg);
   if (!watches.ok()) return watches.status();
-  if (!watches->empty()) {
-    analytics::LiveOptions lopts;
-    lopts.watches = std::move(*watches);
-    lopts.state_path = flags_.storage_path + "/analytics/anomaly_state.bin";
-    live_ = std::make_unique<analytics::LiveDetector>(
-        analytics::LiveDeps{&storage_, &storage_, engine_.get()}, std::move(lopts));
-    if (auto st = live_->Start(); !st.ok()) return st;
-  }
+  if (auto st = StartLiveDetection(std::move(*watches)); !st.ok()) return st;
   spdlog::info("collection started from {}", flags_.config_file.empty()
                                                  ? std::string("the embedded default configuration")
                                                  : flags_.config_file);
@@ -292,12 +301,25 @@ absl::Status Services::Reload() {
     NoteConfigLoad(false);
     return cfg.status();
   }
+  // Checked before anything changes, so that a bad watch refuses the whole reload.
+  auto watches = ParseAnomalyWatches(*cfg);
+  if (!watches.ok()) {
+    spdlog::error("configuration reload refused, keeping the running one: {}", watches.status().message());
+    NoteConfigLoad(false);
+    return watches.status();
+  }
   InstallEventCalendar(*cfg);
   if (collection_) {
     if (auto st = collection_->Reload(*cfg); !st.ok()) {
       NoteConfigLoad(false);
       return st;
     }
+  }
+  // The detectors' state is saved on stop and restored on start, per watch: a watch that stays keeps its
+  // learning, a changed one starts afresh.
+  if (auto st = StartLiveDetection(std::move(*watches)); !st.ok()) {
+    NoteConfigLoad(false);
+    return st;
   }
   NoteConfigLoad(true);
   spdlog::info("configuration reloaded");

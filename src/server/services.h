@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/flags.h"
@@ -28,7 +29,8 @@ class Engine;
 }
 namespace foresight::analytics {
 class LiveDetector;
-}
+struct Watch;
+}  // namespace foresight::analytics
 
 namespace foresight::server {
 
@@ -51,6 +53,9 @@ class Services {
   explicit Services(Flags flags);
   absl::StatusOr<collection::Config> LoadConfig(int port) const;
   absl::Status RegisterRoutes(web::Router& router);
+  // Continuous anomaly detection (foresight.anomaly_detection.watches): (re)started with these watches, or
+  // stopped when there are none. Requires mu_.
+  absl::Status StartLiveDetection(std::vector<analytics::Watch> watches);
   // Records a configuration load for /api/v1/status/runtimeinfo and /api/v1/status/config. Requires mu_.
   void NoteConfigLoad(bool ok);
 

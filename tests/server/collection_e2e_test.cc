@@ -258,6 +258,25 @@ TEST_F(CollectionE2ETest, ConfigFileTargetsPushErrorsReloadAndSelfMetrics) {
   ASSERT_EQ(q["data"]["result"].size(), 1u) << q.dump();
   EXPECT_EQ(q["data"]["result"][0]["metric"]["host"], "web-1");
   EXPECT_EQ(q["data"]["result"][0]["metric"]["job"], "push");
+
+  // Anomaly watches follow a reload too: a watch without its query refuses the reload, a good one starts.
+  const std::string watches = "foresight:\n  anomaly_detection:\n    watches:\n      - name: up_watch\n";
+  WriteConfig("scrape_configs:\n" + SelfJob("self2") + watches);
+  auto bad_watch = Fetch(base_ + "/-/reload", {.method = "POST"});
+  EXPECT_EQ(bad_watch.status, 500);
+  EXPECT_NE(bad_watch.body.find("up_watch"), std::string::npos) << bad_watch.body;
+  WriteConfig("scrape_configs:\n" + SelfJob("self2") + watches +
+              "        query: up\n        interval: 1s\n        warmup: 16\n");
+  EXPECT_EQ(Fetch(base_ + "/-/reload", {.method = "POST"}).status, 200);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        q = GetJson(base_ + "/api/v1/query?query=anomaly_score%7Bwatch%3D%22up_watch%22%7D");
+        return !q["data"]["result"].empty();
+      },
+      std::chrono::seconds(20)))
+      << q.dump();
+  EXPECT_EQ(q["data"]["result"][0]["metric"]["__name__"], "anomaly_score");
+  EXPECT_EQ(q["data"]["result"][0]["metric"]["watch"], "up_watch");
 }
 
 TEST_F(CollectionE2ETest, RealPrometheusRemoteWritesSamplesAndMetadata) {
