@@ -126,6 +126,7 @@ DBStats DB::Stats() const {
   const auto& c = impl_->counters;
   DBStats s;
   s.head_series = impl_->head.NumSeries();
+  s.head_chunks = impl_->head.NumChunks();
   s.head_samples_appended = c.samples_appended.load();
   s.samples_rejected_out_of_order = c.rejected_out_of_order.load();
   s.samples_rejected_duplicate = c.rejected_duplicate.load();

@@ -135,7 +135,7 @@ class DbAppender final : public Appender {
     }
     for (auto& [id, s] : new_series_) const_cast<head::MemSeries*>(s)->set_logged();
     int64_t mint = kMaxTime, maxt = kMinTime;
-    uint64_t appended = 0;
+    uint64_t appended = 0, chunks_opened = 0;
     {
       std::shared_lock isolation(db_->head.isolation_mu());
       const size_t n = pending_.size();
@@ -147,9 +147,9 @@ class DbAppender final : public Appender {
         head::AppendOutcome outcome;
         {
           std::lock_guard lock(s->mu());
-          outcome = s->AppendLocked(p.t, p.v);
+          outcome = s->AppendLocked(p.t, p.v, &chunks_opened);
         }
-        if (outcome == head::AppendOutcome::kRemoved) outcome = AppendToRecreated(*s, p);
+        if (outcome == head::AppendOutcome::kRemoved) outcome = AppendToRecreated(*s, p, &chunks_opened);
         switch (outcome) {
           case head::AppendOutcome::kAppended:
             ++appended;
@@ -168,6 +168,7 @@ class DbAppender final : public Appender {
       }
     }
     if (appended > 0) db_->head.ObserveTimes(mint, maxt);
+    db_->head.AddChunks(chunks_opened);
     db_->counters.samples_appended.fetch_add(appended, std::memory_order_relaxed);
     db_->counters.commits.fetch_add(1, std::memory_order_relaxed);
     Reset();
@@ -185,11 +186,12 @@ class DbAppender final : public Appender {
 
   // The series was dropped by head truncation between Append and Commit: it comes back under a new id.
   // (Its samples are in the log under the old id, whose series record the log also still has.)
-  head::AppendOutcome AppendToRecreated(const head::MemSeries& old, const wal::RefSample& p) {
+  head::AppendOutcome AppendToRecreated(const head::MemSeries& old, const wal::RefSample& p,
+                                        uint64_t* chunks_opened) {
     bool created = false;
     head::MemSeries* s = db_->head.GetOrCreate(head::UnpackLabels(old.packed_labels()), &created);
     std::lock_guard lock(s->mu());
-    return s->AppendLocked(p.t, p.v);
+    return s->AppendLocked(p.t, p.v, chunks_opened);
   }
 
   void DropTooOld(int64_t min_valid) {

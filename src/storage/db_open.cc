@@ -121,7 +121,7 @@ absl::Status DB::Impl::Replay() {
   absl::flat_hash_map<SeriesRef, head::MemSeries*> remapped;
   std::vector<wal::SeriesRecord> series;
   std::vector<wal::RefSample> samples;
-  uint64_t replayed = 0, unknown_refs = 0, skipped_old = 0, bad_records = 0;
+  uint64_t replayed = 0, unknown_refs = 0, skipped_old = 0, bad_records = 0, chunks_opened = 0;
   int64_t mint = kMaxTime, maxt = kMinTime;
   auto lookup = [&](SeriesRef ref) -> head::MemSeries* {
     if (!remapped.empty()) {
@@ -164,7 +164,7 @@ absl::Status DB::Impl::Replay() {
       head::AppendOutcome outcome;
       {
         std::lock_guard lock(m->mu());
-        outcome = m->AppendLocked(p.t, p.v);
+        outcome = m->AppendLocked(p.t, p.v, &chunks_opened);
       }
       if (outcome == head::AppendOutcome::kAppended) {
         ++replayed;
@@ -177,6 +177,7 @@ absl::Status DB::Impl::Replay() {
   auto report = wal::Replay(*fs, WalDir(), on_record);
   if (!report.ok()) return report.status();
   if (replayed > 0) head.ObserveTimes(mint, maxt);
+  head.AddChunks(chunks_opened);
   counters.samples_appended.fetch_add(replayed);
   if (report->torn_tail) {
     spdlog::warn(

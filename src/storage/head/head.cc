@@ -149,18 +149,9 @@ Head::TruncateStats Head::Truncate(int64_t t) {
   epoch_->retired = std::move(retired);
   epoch_->next = next;
   epoch_ = std::move(next);
+  num_chunks_.fetch_sub(std::min<uint64_t>(stats.chunks_removed, num_chunks_.load()),
+                        std::memory_order_relaxed);
   return stats;
-}
-
-uint64_t Head::NumChunks() const {
-  uint64_t n = 0;
-  for (SeriesId id = 1; id <= table_.MaxId(); ++id) {
-    MemSeries* s = table_.Get(id);
-    if (s == nullptr) continue;
-    std::lock_guard lock(s->mu());
-    n += s->num_chunks_locked();
-  }
-  return n;
 }
 
 Labels Head::LabelsOf(const MemSeries& s) const { return UnpackLabels(s.packed_labels()); }

@@ -69,7 +69,11 @@ class Head final : public index::IndexReader {
   TruncateStats Truncate(int64_t t);
 
   uint64_t NumSeries() const { return num_series_.load(std::memory_order_relaxed); }
-  uint64_t NumChunks() const;
+  // Chunks in the head, sealed and open (writers report the chunks they open, Truncate the ones it drops).
+  uint64_t NumChunks() const { return num_chunks_.load(std::memory_order_relaxed); }
+  void AddChunks(uint64_t n) {
+    if (n != 0) num_chunks_.fetch_add(n, std::memory_order_relaxed);
+  }
   SeriesId MaxId() const { return table_.MaxId(); }
   // Ids of all live series, sorted by their labels (for cutting blocks).
   std::vector<SeriesId> SortedIds(const index::Postings& ids) const;
@@ -101,6 +105,7 @@ class Head final : public index::IndexReader {
   std::array<Shard, kShards> shards_;
   std::atomic<SeriesId> next_id_{1};
   std::atomic<uint64_t> num_series_{0};
+  std::atomic<uint64_t> num_chunks_{0};
 
   mutable std::shared_mutex postings_mu_;
   absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, index::Postings>> postings_;

@@ -28,7 +28,7 @@ void MemSeries::Unreserve(int64_t t, int64_t previous) {
   reserved_t_.compare_exchange_strong(expected, previous, std::memory_order_relaxed);
 }
 
-AppendOutcome MemSeries::AppendLocked(int64_t t, double v) {
+AppendOutcome MemSeries::AppendLocked(int64_t t, double v, uint64_t* chunks_opened) {
   if (removed_.load(std::memory_order_relaxed)) return AppendOutcome::kRemoved;
   if (t <= last_t_) {
     if (t < last_t_) return AppendOutcome::kOutOfOrder;
@@ -39,6 +39,7 @@ AppendOutcome MemSeries::AppendLocked(int64_t t, double v) {
   if (open_.num_samples() == 0) {
     open_mint_ = t;
     prev_t_ = kMinTime;
+    if (chunks_opened != nullptr) ++*chunks_opened;
   } else {
     prev_t_ = last_t_;
     prev_v_ = last_v_;

@@ -68,8 +68,9 @@ class MemSeries {
   void Unreserve(int64_t t, int64_t previous);
 
   // Adds a sample; requires the lock. A sample at the last timestamp is a duplicate unless its value is
-  // bit-identical (then it is dropped silently, as Prometheus does).
-  AppendOutcome AppendLocked(int64_t t, double v);
+  // bit-identical (then it is dropped silently, as Prometheus does). Adds 1 to *chunks_opened when the
+  // sample starts a new chunk (the head's chunk count; the caller sums a batch's and adds it once).
+  AppendOutcome AppendLocked(int64_t t, double v, uint64_t* chunks_opened = nullptr);
 
   // Chunks overlapping [mint, maxt], oldest first; the open chunk is copied. Requires the lock.
   void ChunksLocked(int64_t mint, int64_t maxt, std::vector<ChunkRef>* out) const;

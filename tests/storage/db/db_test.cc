@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "storage/fs/faulty_fs.h"
+#include "storage/head/mem_series.h"
 
 namespace foresight::storage {
 namespace {
@@ -249,6 +250,29 @@ TEST_F(DBTest, LastInRangeAndAppendRangeAcrossBlocksAndHeadMatchAPlainRead) {
   }
   EXPECT_EQ(series, 2);
   EXPECT_GT(found, 100);
+}
+
+// The head's chunk count (foresight_tsdb_head_chunks, /api/v1/status/tsdb): chunks opened by commits and by
+// the log's replay, less those a head cut drops.
+TEST_F(DBTest, HeadChunkCountFollowsAppendsReplayAndCuts) {
+  const int64_t samples = 2 * head::MemSeries::kSamplesPerChunk + 60;  // three chunks per series
+  {
+    auto db = Open();
+    AppendSeries(*db, "m", 10, 0, samples * 1000, 1000);
+    EXPECT_EQ(db->Stats().head_chunks, 30u);
+    ASSERT_TRUE(db->Close().ok());
+  }
+  auto db = Open();
+  EXPECT_EQ(db->Stats().head_chunks, 30u);                          // replayed from the log
+  // 61 more samples each: the open chunk (60 samples) fills up, and the last one opens a fourth chunk.
+  AppendSeries(*db, "m", 10, 3 * kHour, 3 * kHour + 61'000, 1000);
+  EXPECT_EQ(db->Stats().head_chunks, 40u);
+  ASSERT_TRUE(MaintainLater(*db).ok());  // the first hours go to a block
+  uint64_t left = 0;
+  for (const auto& [name, v] : ReadAll(*db, "m", 2 * kHour, kMaxTime)) left += v.empty() ? 0 : 1;
+  EXPECT_EQ(left, 10u);
+  EXPECT_LT(db->Stats().head_chunks, 40u);
+  EXPECT_GE(db->Stats().head_chunks, 10u);
 }
 
 TEST_F(DBTest, HeadCutWaitsForALaggingWriterWithinTheSpanLimit) {
