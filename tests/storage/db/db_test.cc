@@ -263,7 +263,7 @@ TEST_F(DBTest, HeadChunkCountFollowsAppendsReplayAndCuts) {
     ASSERT_TRUE(db->Close().ok());
   }
   auto db = Open();
-  EXPECT_EQ(db->Stats().head_chunks, 30u);                          // replayed from the log
+  EXPECT_EQ(db->Stats().head_chunks, 30u);  // replayed from the log
   // 61 more samples each: the open chunk (60 samples) fills up, and the last one opens a fourth chunk.
   AppendSeries(*db, "m", 10, 3 * kHour, 3 * kHour + 61'000, 1000);
   EXPECT_EQ(db->Stats().head_chunks, 40u);
